@@ -1,0 +1,9 @@
+//! The Upbringing page, shared by its two binaries: the page (`main.rs`) and
+//! the training worker (`bin/worker.rs`). The engine is `upbringing_lab`.
+
+pub mod chart;
+pub mod protocol;
+pub mod query;
+pub mod state;
+#[cfg(target_family = "wasm")]
+pub mod worker;

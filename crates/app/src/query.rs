@@ -1,0 +1,70 @@
+//! The page's settings from its URL (`?backend=cpu&steps=200&seed=3`).
+//! Tolerant: an unknown key is ignored, a bad value keeps its default and
+//! yields a message the page shows.
+
+use upbringing_lab::demo::DemoConfig;
+
+use crate::protocol::BackendChoice;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub backend: BackendChoice,
+    pub demo: DemoConfig,
+    /// `?check=1`: compare the device against flex on load.
+    pub check_parity: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { backend: BackendChoice::Auto, demo: DemoConfig::default(), check_parity: false }
+    }
+}
+
+/// Parse `pairs` (already URL-decoded) into settings plus readable problems.
+pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settings, Vec<String>) {
+    let mut s = Settings::default();
+    let mut problems = Vec::new();
+    for (key, value) in pairs {
+        let mut number = |target: &mut usize, max: usize| match value.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => *target = n,
+            _ => problems.push(format!("ignored {key}={value:?}: expected a whole number from 1 to {max}")),
+        };
+        match key {
+            "backend" => match value {
+                "cpu" | "flex" => s.backend = BackendChoice::Cpu,
+                "auto" | "gpu" | "webgpu" => s.backend = BackendChoice::Auto,
+                _ => problems.push(format!("ignored backend={value:?}: expected cpu or auto")),
+            },
+            "steps" => number(&mut s.demo.steps, 5000),
+            "batch" => number(&mut s.demo.batch_size, 256),
+            "seed" => match value.parse::<u64>() {
+                Ok(n) => s.demo.seed = n,
+                Err(_) => problems.push(format!("ignored seed={value:?}: expected a whole number")),
+            },
+            "check" => s.check_parity = value == "1",
+            _ => {}
+        }
+    }
+    (s, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_values_are_taken() {
+        let (s, p) = parse([("backend", "cpu"), ("steps", "40"), ("seed", "9")]);
+        assert!(p.is_empty());
+        assert_eq!(s.backend, BackendChoice::Cpu);
+        assert_eq!((s.demo.steps, s.demo.seed), (40, 9));
+    }
+
+    #[test]
+    fn hand_edited_values_keep_defaults_and_say_why() {
+        let (s, p) = parse([("steps", "-3"), ("backend", "<script>"), ("steps", "99999999"), ("zzz", "1")]);
+        assert_eq!(s, Settings::default());
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p[1].contains("backend"));
+    }
+}

@@ -1,0 +1,186 @@
+//! The training worker: owns the device and the model, runs `lab`'s demo in
+//! chunks, and streams `Report`s to the page. In a dedicated Web Worker, so
+//! a CPU-bound step never freezes the page.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_worker::{Codec, HandlerId, Worker, WorkerScope};
+use serde::{Deserialize, Serialize};
+use upbringing_lab::demo::DemoRun;
+use upbringing_lab::parity::parity_check;
+use upbringing_lab::{Backend, BackendKind};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::spawn_local;
+
+use crate::protocol::{BackendChoice, BackendInfo, Report, Request};
+
+/// Messages travel as plain JS objects (readable in devtools).
+pub struct JsCodec;
+
+impl Codec for JsCodec {
+    fn encode<I: Serialize>(input: I) -> JsValue {
+        serde_wasm_bindgen::to_value(&input).expect("worker messages are plain serde data")
+    }
+    fn decode<O: for<'de> Deserialize<'de>>(input: JsValue) -> O {
+        serde_wasm_bindgen::from_value(input).expect("both ends share protocol.rs")
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    backend: RefCell<Option<Backend>>,
+    cancel: Cell<bool>,
+    busy: Cell<bool>,
+}
+
+pub struct TrainerWorker {
+    shared: Rc<Shared>,
+}
+
+thread_local! {
+    /// Where a panic is reported: the page must hear about a crash (a lost
+    /// GPU device panics deep in wgpu), not wait forever.
+    static REPORT_TO: RefCell<Option<(WorkerScope<TrainerWorker>, HandlerId)>> = const { RefCell::new(None) };
+}
+
+impl Worker for TrainerWorker {
+    type Message = ();
+    type Input = Request;
+    type Output = Report;
+
+    fn create(_scope: &WorkerScope<Self>) -> Self {
+        std::panic::set_hook(Box::new(|info| {
+            console_error_panic_hook::hook(info);
+            REPORT_TO.with(|r| {
+                if let Some((scope, id)) = r.borrow().as_ref() {
+                    scope.respond(*id, Report::Failed(format!("the training engine stopped: {info}")));
+                }
+            });
+        }));
+        Self { shared: Rc::default() }
+    }
+
+    fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
+
+    fn received(&mut self, scope: &WorkerScope<Self>, msg: Request, id: HandlerId) {
+        REPORT_TO.with(|r| *r.borrow_mut() = Some((scope.clone(), id)));
+        let (shared, scope) = (self.shared.clone(), scope.clone());
+        match msg {
+            Request::Init(choice) => spawn_local(async move {
+                let info = init(&shared, choice).await;
+                scope.respond(id, Report::Ready(info));
+            }),
+            Request::Train(config) => {
+                if shared.busy.replace(true) {
+                    scope.respond(id, Report::Failed("a run is already in progress".into()));
+                    return;
+                }
+                shared.cancel.set(false);
+                spawn_local(async move {
+                    let report = train(&shared, &scope, id, config).await;
+                    shared.busy.set(false);
+                    scope.respond(id, report);
+                });
+            }
+            Request::Cancel => self.shared.cancel.set(true),
+            Request::CheckParity => spawn_local(async move {
+                let Some(backend) = shared.backend.borrow().clone() else {
+                    return scope.respond(id, Report::Failed("no device yet".into()));
+                };
+                scope.respond(
+                    id,
+                    match parity_check(&backend).await {
+                        Ok(r) => Report::Parity(r),
+                        Err(e) => Report::Failed(e.to_string()),
+                    },
+                );
+            }),
+        }
+    }
+}
+
+async fn init(shared: &Shared, choice: BackendChoice) -> BackendInfo {
+    let (backend, fallback_reason) = match choice {
+        BackendChoice::Cpu => (Backend::flex(), None),
+        BackendChoice::Auto => match Backend::wgpu().await {
+            Ok(b) => (b, None),
+            Err(e) => (Backend::flex(), Some(e.to_string())),
+        },
+    };
+    let info = BackendInfo { kind: backend.kind, label: backend.label.clone(), fallback_reason };
+    *shared.backend.borrow_mut() = Some(backend);
+    info
+}
+
+/// Train to the end, streaming progress; the returned report ends the run.
+async fn train(shared: &Shared, scope: &WorkerScope<TrainerWorker>, id: HandlerId, config: upbringing_lab::demo::DemoConfig) -> Report {
+    let Some(backend) = shared.backend.borrow().clone() else {
+        return Report::Failed("no device yet: the page asks for one first".into());
+    };
+    let seed = config.seed;
+    let total = config.steps;
+    let started = now_ms();
+    let mut run = match DemoRun::new(config, backend) {
+        Ok(run) => run,
+        Err(e) => return Report::Failed(e.to_string()),
+    };
+    let (mut chunk, mut first_at) = (1usize, None);
+    while !run.finished() {
+        if shared.cancel.get() {
+            return Report::Cancelled;
+        }
+        let t0 = now_ms();
+        let stats = match run.advance(chunk).await {
+            Ok(stats) => stats,
+            Err(e) => return Report::Failed(e.to_string()),
+        };
+        let now = now_ms();
+        // Speed is timed from the end of the first chunk: it excludes start-up
+        // (shader compilation on WebGPU), which `ms_to_first_step` reports.
+        let (first_ms, first_steps) = *first_at.get_or_insert((now, run.steps_done()));
+        // Size chunks to ~150 ms so progress is smooth and Cancel is heard soon.
+        chunk = next_chunk(chunk, now - t0, run.backend.kind);
+        scope.respond(
+            id,
+            Report::Progress {
+                steps_done: run.steps_done(),
+                total,
+                losses: stats.iter().map(|s| s.loss).collect(),
+                steps_per_s: if now > first_ms {
+                    (run.steps_done() - first_steps) as f64 * 1000.0 / (now - first_ms)
+                } else {
+                    0.0
+                },
+                ms_to_first_step: first_ms - started,
+            },
+        );
+        yield_now().await;
+    }
+    match run.evaluate(4, seed.wrapping_add(1)).await {
+        Ok((samples, accuracy)) => Report::Finished { samples, accuracy, seconds: (now_ms() - started) / 1000.0 },
+        Err(e) => Report::Failed(e.to_string()),
+    }
+}
+
+fn next_chunk(chunk: usize, ms: f64, kind: BackendKind) -> usize {
+    let target = match kind {
+        BackendKind::Flex => 150.0,
+        BackendKind::Wgpu => 250.0, // GPU steps queue cheaply; fewer reads
+    };
+    let per_step = (ms / chunk as f64).max(0.1);
+    ((target / per_step) as usize).clamp(1, 50)
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Let the worker's event loop run (a `Cancel` may be waiting).
+async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let _ = global.set_timeout_with_callback(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

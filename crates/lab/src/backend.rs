@@ -1,0 +1,118 @@
+//! Which device trains: burn's pure-Rust `flex` CPU backend or wgpu
+//! (Vulkan/Metal natively, WebGPU in the browser), chosen at run time, and the
+//! async reads that work on both.
+
+use burn::tensor::{Device, Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{LabError, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// burn-flex: pure Rust on the CPU, deterministic; the fallback everywhere.
+    Flex,
+    /// burn-wgpu: the GPU through wgpu (WebGPU in a browser).
+    Wgpu,
+}
+
+impl BackendKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Flex => "flex",
+            Self::Wgpu => "wgpu",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "flex" | "cpu" => Ok(Self::Flex),
+            "wgpu" | "gpu" | "webgpu" => Ok(Self::Wgpu),
+            other => Err(LabError::Invalid(format!(
+                "unknown backend {other:?} (expected \"flex\" or \"wgpu\")"
+            ))),
+        }
+    }
+}
+
+/// A ready device plus the words to show for it.
+#[derive(Clone, Debug)]
+pub struct Backend {
+    pub kind: BackendKind,
+    /// Inference device; `device.clone().autodiff()` trains.
+    pub device: Device,
+    /// Human-readable: the GPU adapter's name, or the CPU backend.
+    pub label: String,
+}
+
+impl Backend {
+    /// The CPU backend. Always explicit: `Device::default()` would pick a GPU.
+    pub fn flex() -> Self {
+        Self {
+            kind: BackendKind::Flex,
+            device: Device::flex(),
+            label: "CPU (burn flex)".into(),
+        }
+    }
+
+    /// Initialise the wgpu runtime. In a browser this must be awaited before
+    /// any tensor is made on it; natively, drive it with any executor.
+    pub async fn wgpu() -> Result<Self> {
+        // In a browser without WebGPU, say so plainly instead of failing deep in wgpu.
+        #[cfg(target_family = "wasm")]
+        if !burn::tensor::wgpu::wgpu::util::is_browser_webgpu_supported().await {
+            return Err(LabError::NoGpu("this browser does not offer WebGPU".into()));
+        }
+        let (device, setup) = Device::wgpu_options()
+            .init_with_setup_async()
+            .await
+            .map_err(|e| LabError::NoGpu(e.to_string()))?;
+        let info = setup.adapter.get_info();
+        Ok(Self {
+            kind: BackendKind::Wgpu,
+            device,
+            label: format!("{} ({:?})", info.name, info.backend),
+        })
+    }
+
+    pub async fn init(kind: BackendKind) -> Result<Self> {
+        match kind {
+            BackendKind::Flex => Ok(Self::flex()),
+            BackendKind::Wgpu => Self::wgpu().await,
+        }
+    }
+}
+
+/// Read a float tensor back to the host without blocking (WebGPU-safe).
+pub async fn read_floats<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    let device = t.device();
+    let data = t.into_data_async().await.map_err(|e| LabError::Read {
+        backend: format!("{device:?}"),
+        detail: format!("{e:?}"),
+    })?;
+    Ok(data.iter::<f32>().collect())
+}
+
+/// Read an int tensor back to the host without blocking (WebGPU-safe).
+pub async fn read_ints<const D: usize>(t: Tensor<D, Int>) -> Result<Vec<i64>> {
+    let device = t.device();
+    let data = t.into_data_async().await.map_err(|e| LabError::Read {
+        backend: format!("{device:?}"),
+        detail: format!("{e:?}"),
+    })?;
+    Ok(data.iter::<i64>().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_is_a_clear_error() {
+        for k in [BackendKind::Flex, BackendKind::Wgpu] {
+            assert_eq!(BackendKind::from_name(k.name()).unwrap(), k);
+        }
+        let err = BackendKind::from_name("tpu").unwrap_err().to_string();
+        assert!(err.contains("\"tpu\"") && err.contains("flex"), "{err}");
+    }
+}

@@ -1,0 +1,24 @@
+//! Upbringing's engine: a tiny GPT, the three objectives every training
+//! regime is built from (next-token loss, policy gradient, the optimiser
+//! loop), sampling, and benchmarks. It knows nothing of the web or the
+//! terminal; `cli` and `app` are thin front ends over it.
+
+pub mod backend;
+pub mod bench;
+pub mod demo;
+pub mod error;
+pub mod loss;
+pub mod model;
+pub mod parity;
+pub mod policy;
+pub mod rng;
+pub mod sample;
+pub mod schedule;
+pub mod train;
+
+pub use backend::{Backend, BackendKind};
+pub use error::{LabError, Result};
+pub use model::{Gpt, GptConfig};
+
+/// The engine's version, stamped on every result.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,286 @@
+//! The whole tiny GPT: config, causal self-attention, MLP, block, model.
+//!
+//! Same architecture as `shared/bench/torch_ref.py` (and nanoGPT): token +
+//! learned position embeddings, pre-LayerNorm blocks, a 4x GELU MLP, a final
+//! LayerNorm and an untied LM head, biases on. Parameter counts match the
+//! PyTorch peer exactly (tested below).
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::{Bool, Device, Int, Tensor};
+
+/// Shape of a tiny GPT.
+#[derive(Config, Debug, PartialEq)]
+pub struct GptConfig {
+    /// Number of distinct tokens.
+    pub vocab_size: usize,
+    /// Tokens of context (learned positions); no sequence may be longer.
+    #[config(default = 48)]
+    pub block_size: usize,
+    /// Width of the residual stream.
+    #[config(default = 64)]
+    pub d_model: usize,
+    /// Attention heads; must divide `d_model`.
+    #[config(default = 4)]
+    pub n_heads: usize,
+    /// Transformer blocks.
+    #[config(default = 2)]
+    pub n_layers: usize,
+}
+
+impl GptConfig {
+    /// Build the model with freshly initialised weights on `device`
+    /// (seed the device first for reproducible weights).
+    pub fn init(&self, device: &Device) -> Gpt {
+        assert!(
+            self.d_model.is_multiple_of(self.n_heads),
+            "d_model {} is not divisible by n_heads {}",
+            self.d_model,
+            self.n_heads
+        );
+        Gpt {
+            tok: EmbeddingConfig::new(self.vocab_size, self.d_model).init(device),
+            pos: EmbeddingConfig::new(self.block_size, self.d_model).init(device),
+            blocks: (0..self.n_layers)
+                .map(|_| Block::new(self.d_model, self.n_heads, device))
+                .collect(),
+            ln_f: LayerNormConfig::new(self.d_model).init(device),
+            head: LinearConfig::new(self.d_model, self.vocab_size).init(device),
+            block_size: self.block_size,
+        }
+    }
+
+    /// Number of trainable parameters, computed from the shape alone.
+    pub fn num_params(&self) -> usize {
+        let (v, t, d) = (self.vocab_size, self.block_size, self.d_model);
+        let block = 2 * (2 * d) + (d * 3 * d + 3 * d) + (d * d + d) + (d * 4 * d + 4 * d) + (4 * d * d + d);
+        v * d + t * d + self.n_layers * block + 2 * d + (d * v + v)
+    }
+}
+
+/// Causal multi-head self-attention, one fused QKV projection.
+#[derive(Module, Debug)]
+pub struct CausalSelfAttention {
+    qkv: Linear,
+    proj: Linear,
+    n_heads: usize,
+}
+
+impl CausalSelfAttention {
+    fn new(d_model: usize, n_heads: usize, device: &Device) -> Self {
+        Self {
+            qkv: LinearConfig::new(d_model, 3 * d_model).init(device),
+            proj: LinearConfig::new(d_model, d_model).init(device),
+            n_heads,
+        }
+    }
+
+    /// # Shapes
+    /// - x: `[B, T, C]`
+    /// - output: `[B, T, C]`
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let [b, t, c] = x.dims();
+        let (h, hs) = (self.n_heads, c / self.n_heads);
+        let qkv = self.qkv.forward(x); // [B, T, 3C]
+        let heads = |i: usize| {
+            qkv.clone()
+                .narrow(2, i * c, c)
+                .reshape([b, t, h, hs]) // [B, T, C] -> [B, T, H, C/H]
+                .swap_dims(1, 2) // -> [B, H, T, C/H]
+        };
+        let (q, k, v) = (heads(0), heads(1), heads(2));
+        let att = q.matmul(k.swap_dims(2, 3)) / (hs as f64).sqrt(); // [B, H, T, T]
+        // -1e4, not -inf: WGSL makes no promise about infinities.
+        let att = softmax(att.mask_fill(causal_mask(b, h, t, &att.device()), -1.0e4), 3);
+        let y = att
+            .matmul(v) // [B, H, T, C/H]
+            .swap_dims(1, 2) // -> [B, T, H, C/H]
+            .reshape([b, t, c]); // -> [B, T, C]
+        self.proj.forward(y)
+    }
+}
+
+/// True strictly above the diagonal: the future a position may not see.
+/// # Shapes
+/// - output: `[B, H, T, T]`
+fn causal_mask(b: usize, h: usize, t: usize, device: &Device) -> Tensor<4, Bool> {
+    Tensor::<2, Bool>::triu_mask([t, t], 1, device)
+        .reshape([1, 1, t, t])
+        .expand([b, h, t, t])
+}
+
+/// The 4x GELU MLP.
+#[derive(Module, Debug)]
+pub struct Mlp {
+    fc: Linear,
+    out: Linear,
+}
+
+impl Mlp {
+    fn new(d_model: usize, device: &Device) -> Self {
+        Self {
+            fc: LinearConfig::new(d_model, 4 * d_model).init(device),
+            out: LinearConfig::new(4 * d_model, d_model).init(device),
+        }
+    }
+
+    /// # Shapes
+    /// - x: `[B, T, C]`
+    /// - output: `[B, T, C]`
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        self.out.forward(gelu(self.fc.forward(x)))
+    }
+}
+
+/// One pre-LayerNorm transformer block.
+#[derive(Module, Debug)]
+pub struct Block {
+    ln1: LayerNorm,
+    attn: CausalSelfAttention,
+    ln2: LayerNorm,
+    mlp: Mlp,
+}
+
+impl Block {
+    fn new(d_model: usize, n_heads: usize, device: &Device) -> Self {
+        Self {
+            ln1: LayerNormConfig::new(d_model).init(device),
+            attn: CausalSelfAttention::new(d_model, n_heads, device),
+            ln2: LayerNormConfig::new(d_model).init(device),
+            mlp: Mlp::new(d_model, device),
+        }
+    }
+
+    /// # Shapes
+    /// - x: `[B, T, C]`
+    /// - output: `[B, T, C]`
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let x = x.clone() + self.attn.forward(self.ln1.forward(x));
+        x.clone() + self.mlp.forward(self.ln2.forward(x))
+    }
+}
+
+/// The tiny GPT.
+#[derive(Module, Debug)]
+pub struct Gpt {
+    tok: Embedding,
+    pos: Embedding,
+    blocks: Vec<Block>,
+    ln_f: LayerNorm,
+    head: Linear,
+    block_size: usize,
+}
+
+/// Logits plus the residual stream after the embeddings and after each block.
+pub struct GptOutput {
+    /// `[B, T, vocab]`
+    pub logits: Tensor<3>,
+    /// `n_layers + 1` tensors of `[B, T, C]`: embeddings, then each block's output.
+    pub residuals: Vec<Tensor<3>>,
+}
+
+impl Gpt {
+    /// The device the weights live on.
+    pub fn device(&self) -> Device {
+        self.head.weight.val().device()
+    }
+
+    /// Longest sequence the model accepts.
+    pub fn block_size(&self) -> usize {
+        self.block_size
+    }
+
+    /// # Shapes
+    /// - tokens: `[B, T]`, `T <= block_size`
+    /// - output: `[B, T, vocab]`
+    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let mut x = self.embed(tokens);
+        for block in &self.blocks {
+            x = block.forward(x);
+        }
+        self.head.forward(self.ln_f.forward(x))
+    }
+
+    /// Like [`Gpt::forward`], also returning every layer's residual stream
+    /// (for the depth and probe views).
+    pub fn forward_with_residuals(&self, tokens: Tensor<2, Int>) -> GptOutput {
+        let mut x = self.embed(tokens);
+        let mut residuals = vec![x.clone()];
+        for block in &self.blocks {
+            x = block.forward(x);
+            residuals.push(x.clone());
+        }
+        GptOutput {
+            logits: self.head.forward(self.ln_f.forward(x)),
+            residuals,
+        }
+    }
+
+    fn embed(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let [_, t] = tokens.dims();
+        assert!(
+            t <= self.block_size,
+            "sequence length {t} exceeds block_size {}",
+            self.block_size
+        );
+        let positions = Tensor::<1, Int>::arange(0..t as i64, &tokens.device()).reshape([1, t]);
+        self.tok.forward(tokens) + self.pos.forward(positions) // [B, T, C] + [1, T, C]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn param_count_matches_the_pytorch_peer() {
+        // Figures printed by shared/bench/torch_ref.py.
+        let tiny = GptConfig::new(48);
+        let small = GptConfig::new(48)
+            .with_block_size(64)
+            .with_d_model(128)
+            .with_n_layers(4);
+        assert_eq!(tiny.num_params(), 109_360);
+        assert_eq!(small.num_params(), 813_872);
+        assert_eq!(tiny.init(&Device::flex()).num_params(), 109_360);
+    }
+
+    #[test]
+    fn shapes_and_residuals() {
+        let [b, t, d, v] = [2, 5, 16, 11];
+        let device = Device::flex();
+        let model = GptConfig::new(v)
+            .with_block_size(8)
+            .with_d_model(d)
+            .with_n_layers(3)
+            .init(&device);
+        let tokens = Tensor::<2, Int>::zeros([b, t], &device);
+        let out = model.forward_with_residuals(tokens);
+        assert_eq!(out.logits.dims(), [b, t, v]);
+        assert_eq!(out.residuals.len(), 4);
+        assert!(out.residuals.iter().all(|r| r.dims() == [b, t, d]));
+    }
+
+    #[test]
+    fn attention_is_causal() {
+        // Changing a later token must not change earlier positions' logits.
+        let device = Device::flex();
+        device.seed(3);
+        let model = GptConfig::new(10).with_block_size(6).with_d_model(16).init(&device);
+        let a = Tensor::<2, Int>::from_ints([[1, 2, 3, 4, 5, 6]], &device);
+        let b = Tensor::<2, Int>::from_ints([[1, 2, 3, 9, 9, 9]], &device);
+        let la = model.forward(a).narrow(1, 0, 3).into_data();
+        let lb = model.forward(b).narrow(1, 0, 3).into_data();
+        la.assert_approx_eq::<f32>(&lb, burn::tensor::Tolerance::default());
+    }
+
+    #[test]
+    #[should_panic(expected = "exceeds block_size")]
+    fn too_long_sequence_names_the_limit() {
+        let device = Device::flex();
+        let model = GptConfig::new(10).with_block_size(4).with_d_model(8).init(&device);
+        model.forward(Tensor::<2, Int>::zeros([1, 5], &device));
+    }
+}

@@ -1,0 +1,144 @@
+// End to end: serve the built page (dist/), open it in Debian's headless
+// Chromium, train a shortened run on WebGPU (SwiftShader) and again on the
+// forced CPU fallback, and check what the page shows. Also: a hand-edited
+// link, the WebGPU-vs-CPU numeric self-check, main-thread long tasks.
+// Writes tests/artifacts/{e2e.json,page.png}.
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFile, mkdir, writeFile, readdir, stat } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { extname, join, normalize } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import assert from 'node:assert/strict';
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+const artifacts = join(root, 'tests', 'artifacts');
+const STEPS = 80;
+const TIMEOUT_MS = 8 * 60_000;
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+const server = createServer(async (req, res) => {
+  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+  try {
+    const body = await readFile(join(dist, path.endsWith('/') ? path + 'index.html' : path));
+    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
+    res.end(body);
+  } catch {
+    res.writeHead(404).end('not found');
+  }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--disable-quic', '--no-first-run', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'upb-'))}`],
+});
+
+const results = { base, steps: STEPS, runs: {} };
+let failed = false;
+async function check(name, fn) {
+  try {
+    await fn();
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed = true;
+    console.log(`FAIL ${name}\n     ${e.message.split('\n').join('\n     ')}`);
+  }
+}
+
+async function openPage(query) {
+  const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // Record main-thread long tasks from the first byte on.
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration)))
+      .observe({ type: 'longtask', buffered: true });
+  });
+  const t0 = Date.now();
+  await page.goto(base + query);
+  await page.waitForSelector('#backend[data-kind]:not([data-kind=""])', { timeout: TIMEOUT_MS });
+  return { page, errors, msToDevice: Date.now() - t0 };
+}
+
+async function train(page) {
+  const t0 = Date.now();
+  await page.click('#train');
+  await page.waitForSelector('#status[data-phase="done"], #status[data-phase="failed"]', { timeout: TIMEOUT_MS });
+  const status = await page.textContent('#status');
+  const phase = await page.getAttribute('#status', 'data-phase');
+  assert.equal(phase, 'done', `run ended: ${status}`);
+  const loss = await page.$('#loss');
+  return {
+    seconds: (Date.now() - t0) / 1000,
+    firstLoss: Number(await loss.getAttribute('data-first-loss')),
+    lastLoss: Number(await loss.getAttribute('data-last-loss')),
+    msToFirstStep: Number(await loss.getAttribute('data-ms-first-step')),
+    speed: await page.textContent('#speed'),
+    samples: await page.$$eval('#samples tr.ok, #samples tr.wrong', (r) => r.length),
+    backend: await page.textContent('#backend'),
+    maxLongTaskMs: Math.max(0, ...(await page.evaluate(() => window.__longTasks))),
+  };
+}
+
+for (const [mode, query, kind] of [
+  ['webgpu', `?steps=${STEPS}&check=1`, 'wgpu'],
+  ['cpu', `?steps=${STEPS}&backend=cpu`, 'flex'],
+]) {
+  await check(`${mode}: trains and the loss falls`, async () => {
+    const { page, errors, msToDevice } = await openPage(query);
+    assert.equal(await page.getAttribute('#backend', 'data-kind'), kind, await page.textContent('#backend'));
+    const run = await train(page);
+    run.msToDevice = msToDevice;
+    results.runs[mode] = run;
+    console.log('     ' + JSON.stringify(run));
+    assert.ok(run.lastLoss < 0.75 * run.firstLoss, `loss ${run.firstLoss} -> ${run.lastLoss}`);
+    assert.ok(run.samples > 0, 'samples shown');
+    if (kind === 'flex') assert.match(run.backend, /CPU fallback/);
+    else assert.doesNotMatch(run.backend, /CPU/);
+    if (mode === 'webgpu') {
+      await page.waitForSelector('#parity', { timeout: TIMEOUT_MS });
+      results.parity = {
+        agrees: await page.getAttribute('#parity', 'data-agrees'),
+        maxLogitDiff: Number(await page.getAttribute('#parity', 'data-max-logit-diff')),
+      };
+      assert.equal(results.parity.agrees, 'true', await page.textContent('#parity'));
+      await mkdir(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, 'page.png'), fullPage: true });
+    }
+    assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), [], 'console errors');
+    await page.close();
+  });
+}
+
+await check('a hand-edited link keeps defaults and says why', async () => {
+  const { page } = await openPage('?steps=-4&backend=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&seed=zz');
+  const notices = await page.$$eval('.notice', (n) => n.map((x) => x.textContent));
+  assert.equal(notices.length, 3, JSON.stringify(notices));
+  assert.ok(notices.some((n) => n.includes('<img')), 'the bad value is shown as text');
+  assert.equal(await page.$('img'), null, 'nothing from the link became markup');
+  assert.match(await page.textContent('.card p'), /300 steps/);
+  await page.close();
+});
+
+// Sizes of what a visitor downloads.
+const sizes = {};
+for (const f of await readdir(dist)) {
+  if (!/\.(wasm|js)$/.test(f)) continue;
+  const buf = await readFile(join(dist, f));
+  sizes[f] = { raw: (await stat(join(dist, f))).size, gzip: gzipSync(buf, { level: 9 }).length };
+}
+results.sizes = sizes;
+await mkdir(artifacts, { recursive: true });
+await writeFile(join(artifacts, 'e2e.json'), JSON.stringify(results, null, 2));
+console.log(JSON.stringify(sizes));
+await browser.close();
+server.close();
+process.exit(failed ? 1 : 0);
