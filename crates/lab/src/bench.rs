@@ -6,6 +6,7 @@
 //! The clock is the caller's (`now()` in seconds): `std::time::Instant`
 //! does not exist in a browser, and this engine knows nothing of the web.
 
+use burn::module::Module;
 use burn::tensor::{Distribution, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +62,7 @@ pub async fn run_bench(backend: &Backend, config: &BenchConfig, steps: usize, no
     let optim = OptimConfig::new(Schedule::constant(1e-3)).with_grad_clip(None);
     let mut trainer = Trainer::new(m.init(&device), optim);
 
-    let mut step = |trainer: &mut Trainer| {
+    let step = |trainer: &mut Trainer| {
         let loss = next_token_loss(trainer.model().forward(inputs.clone()), targets.clone(), None);
         trainer.step(loss);
     };

@@ -4,6 +4,7 @@
 //!
 //! A sequence reads `^ 3 1 4 = 4 1 3 $`; the loss is on the answer only.
 
+use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 

@@ -93,7 +93,8 @@ impl CausalSelfAttention {
         let (q, k, v) = (heads(0), heads(1), heads(2));
         let att = q.matmul(k.swap_dims(2, 3)) / (hs as f64).sqrt(); // [B, H, T, T]
         // -1e4, not -inf: WGSL makes no promise about infinities.
-        let att = softmax(att.mask_fill(causal_mask(b, h, t, &att.device()), -1.0e4), 3);
+        let mask = causal_mask(b, h, t, &att.device());
+        let att = softmax(att.mask_fill(mask, -1.0e4), 3);
         let y = att
             .matmul(v) // [B, H, T, C/H]
             .swap_dims(1, 2) // -> [B, T, H, C/H]
@@ -106,7 +107,8 @@ impl CausalSelfAttention {
 /// # Shapes
 /// - output: `[B, H, T, T]`
 fn causal_mask(b: usize, h: usize, t: usize, device: &Device) -> Tensor<4, Bool> {
-    Tensor::<2, Bool>::triu_mask([t, t], 1, device)
+    // tril_mask marks what lies outside the lower triangle (diagonal kept).
+    Tensor::<2, Bool>::tril_mask([t, t], 0, device)
         .reshape([1, 1, t, t])
         .expand([b, h, t, t])
 }

@@ -6,6 +6,7 @@
 //! for the whole batch), score each with the caller's reward, and push up the
 //! log-probability of completions that beat their group's mean.
 
+use burn::module::Module;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -185,6 +186,7 @@ mod training_tests {
             trainer.step(batch.loss);
         }
         pollster::block_on(trainer.flush()).unwrap();
+        eprintln!("kl {kl_coef}: mean rewards {means:?}");
         let first = means[..5].iter().sum::<f32>() / 5.0;
         let last = means[means.len() - 5..].iter().sum::<f32>() / 5.0;
         (first, last)
@@ -193,8 +195,8 @@ mod training_tests {
     #[test]
     fn policy_gradient_raises_the_mean_reward() {
         let (first, last) = run(0.0);
-        assert!(first < 0.35, "starts near chance (1/6): {first}");
-        assert!(last > first + 0.3, "mean reward {first} -> {last}");
+        assert!(first < 0.45, "starts near chance (1/6): {first}");
+        assert!(last > first + 0.3 && last > 0.75, "mean reward {first} -> {last}");
     }
 
     #[test]

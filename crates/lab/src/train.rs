@@ -88,8 +88,9 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// `model` must live on an autodiff device.
+    /// Takes `model` into training mode (autodiff on its device), wherever it was made.
     pub fn new(model: Gpt, config: OptimConfig) -> Self {
+        let model = model.train();
         let optim = AdamWConfig::new()
             .with_beta_1(config.beta1)
             .with_beta_2(config.beta2)
