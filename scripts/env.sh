@@ -18,7 +18,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 tool_install() {
   CARGO_TARGET_DIR="$HOME/.cache/upbringing/tools-target" \
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo install --locked "$@"
+    cargo install "$@"
 }
 
 ensure_web_tools() {
@@ -28,10 +28,11 @@ ensure_web_tools() {
   fi
   if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
     log "installing trunk $TRUNK_VERSION (a few minutes, once)"
-    tool_install trunk --version "$TRUNK_VERSION"
+    tool_install --locked trunk --version "$TRUNK_VERSION"
   fi
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+    # Not --locked: its lockfile pins a webpki-roots release the index no longer offers.
     tool_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
   fi
   if [ ! -x "$ROOT/tests/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/tests/node_modules/playwright-core" ]; then

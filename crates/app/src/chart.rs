@@ -16,8 +16,19 @@ pub struct LineChart {
 impl LineChart {
     /// Fit the y range to the data (from 0), x to `x_max` points.
     pub fn fit(values: &[f32], x_max: usize, width: f32, height: f32) -> Self {
-        let top = values.iter().copied().filter(|v| v.is_finite()).fold(0.0f32, f32::max);
-        Self { width, height, pad: 36.0, y_min: 0.0, y_max: if top > 0.0 { top * 1.05 } else { 1.0 }, x_max: x_max.max(2) }
+        let top = values
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0f32, f32::max);
+        Self {
+            width,
+            height,
+            pad: 36.0,
+            y_min: 0.0,
+            y_max: if top > 0.0 { top * 1.05 } else { 1.0 },
+            x_max: x_max.max(2),
+        }
     }
 
     pub fn x(&self, i: usize) -> f32 {
@@ -42,7 +53,10 @@ impl LineChart {
 
     /// Evenly spaced y-axis ticks: (value, pixel y).
     pub fn y_ticks(&self, n: usize) -> Vec<(f32, f32)> {
-        (0..=n).map(|k| self.y_min + (self.y_max - self.y_min) * k as f32 / n as f32).map(|v| (v, self.y(v))).collect()
+        (0..=n)
+            .map(|k| self.y_min + (self.y_max - self.y_min) * k as f32 / n as f32)
+            .map(|v| (v, self.y(v)))
+            .collect()
     }
 }
 
@@ -52,7 +66,14 @@ mod tests {
 
     #[test]
     fn maps_corners_and_skips_nan() {
-        let c = LineChart { width: 200.0, height: 100.0, pad: 10.0, y_min: 0.0, y_max: 2.0, x_max: 3 };
+        let c = LineChart {
+            width: 200.0,
+            height: 100.0,
+            pad: 10.0,
+            y_min: 0.0,
+            y_max: 2.0,
+            x_max: 3,
+        };
         assert_eq!(c.points(&[2.0, f32::NAN, 0.0]), "10.0,10.0 190.0,90.0");
         assert_eq!(c.y_ticks(2), vec![(0.0, 90.0), (1.0, 50.0), (2.0, 10.0)]);
         let fit = LineChart::fit(&[3.0, 1.0], 100, 200.0, 100.0);

@@ -36,7 +36,9 @@ mod page {
     }
 
     fn url_settings() -> (query::Settings, Vec<String>) {
-        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        let search = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
         let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
         let pairs: Vec<(&str, String)> = ["backend", "steps", "batch", "seed"]
             .into_iter()
@@ -57,18 +59,15 @@ mod page {
                 .callback(move |r| link.send_message(Msg::Report(r)))
                 .spawn("worker.js");
             worker.send(Request::Init(settings.backend));
-            if settings.check_parity {
-                worker.send(Request::CheckParity);
+            Self {
+                state: AppState::new(settings, notices),
+                worker,
             }
-            Self { state: AppState::new(settings, notices), worker }
         }
 
         fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
             let request = match msg {
-                Msg::Report(r) => {
-                    self.state.apply(r);
-                    None
-                }
+                Msg::Report(r) => self.state.apply(r),
                 Msg::Train => self.state.start(),
                 Msg::Cancel => self.state.cancel(),
             };
@@ -120,7 +119,9 @@ mod page {
                     };
                     let why = match (&b.fallback_reason, s.settings.backend) {
                         (Some(r), _) => format!(" — no GPU: {r}"),
-                        (None, BackendChoice::Cpu) if b.kind == BackendKind::Flex => " — forced by ?backend=cpu".into(),
+                        (None, BackendChoice::Cpu) if b.kind == BackendKind::Flex => {
+                            " — forced by ?backend=cpu".into()
+                        }
                         _ => String::new(),
                     };
                     html! { <p id="backend" class="backend" data-kind={b.kind.name()}>{ what }<span class="why">{ why }</span></p> }
@@ -129,7 +130,13 @@ mod page {
         }
 
         fn view_parity(&self) -> Html {
-            let Some(r) = &self.state.parity else { return html! {} };
+            let r = match &self.state.parity {
+                None => return html! {},
+                Some(Err(e)) => {
+                    return html! { <p id="parity" data-agrees="error">{ format!("Self-check could not run: {e}") }</p> };
+                }
+                Some(Ok(r)) => r,
+            };
             let verdict = if r.agrees() { "matches" } else { "DISAGREES with" };
             html! {
                 <p id="parity" data-agrees={r.agrees().to_string()} data-max-logit-diff={r.max_logit_diff.to_string()}>

@@ -52,7 +52,8 @@ pub enum Report {
         seconds: f64,
     },
     Cancelled,
-    Parity(ParityReport),
+    /// The answer to `CheckParity` (an error here does not end a run).
+    Parity(Result<ParityReport, String>),
     /// Anything that ended the run: bad settings, divergence, a lost device, a panic.
     Failed(String),
 }

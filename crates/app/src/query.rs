@@ -16,7 +16,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { backend: BackendChoice::Auto, demo: DemoConfig::default(), check_parity: false }
+        Self {
+            backend: BackendChoice::Auto,
+            demo: DemoConfig::default(),
+            check_parity: false,
+        }
     }
 }
 
@@ -27,7 +31,9 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
     for (key, value) in pairs {
         let mut number = |target: &mut usize, max: usize| match value.parse::<usize>() {
             Ok(n) if (1..=max).contains(&n) => *target = n,
-            _ => problems.push(format!("ignored {key}={value:?}: expected a whole number from 1 to {max}")),
+            _ => problems.push(format!(
+                "ignored {key}={value:?}: expected a whole number from 1 to {max}"
+            )),
         };
         match key {
             "backend" => match value {
@@ -62,7 +68,12 @@ mod tests {
 
     #[test]
     fn hand_edited_values_keep_defaults_and_say_why() {
-        let (s, p) = parse([("steps", "-3"), ("backend", "<script>"), ("steps", "99999999"), ("zzz", "1")]);
+        let (s, p) = parse([
+            ("steps", "-3"),
+            ("backend", "<script>"),
+            ("steps", "99999999"),
+            ("zzz", "1"),
+        ]);
         assert_eq!(s, Settings::default());
         assert_eq!(p.len(), 3, "{p:?}");
         assert!(p[1].contains("backend"));

@@ -46,7 +46,7 @@ pub struct AppState {
     pub samples: Vec<DemoSample>,
     pub accuracy: Option<f32>,
     pub seconds: Option<f64>,
-    pub parity: Option<ParityReport>,
+    pub parity: Option<Result<ParityReport, String>>,
 }
 
 impl AppState {
@@ -72,7 +72,10 @@ impl AppState {
     }
 
     pub fn can_train(&self) -> bool {
-        matches!(self.phase, Phase::Ready | Phase::Done | Phase::Cancelled | Phase::Failed(_)) && self.backend.is_some()
+        matches!(
+            self.phase,
+            Phase::Ready | Phase::Done | Phase::Cancelled | Phase::Failed(_)
+        ) && self.backend.is_some()
     }
 
     /// The Train click: clears the last run and returns the request to send.
@@ -93,21 +96,34 @@ impl AppState {
         (self.phase == Phase::Training).then_some(Request::Cancel)
     }
 
-    pub fn apply(&mut self, report: Report) {
+    /// Fold a worker report into the state; returns a follow-up request, if any.
+    pub fn apply(&mut self, report: Report) -> Option<Request> {
         match report {
             Report::Ready(info) => {
                 self.backend = Some(info);
                 if self.phase == Phase::Detecting {
                     self.phase = Phase::Ready;
                 }
+                // Only now is there a device to check.
+                return self.settings.check_parity.then_some(Request::CheckParity);
             }
-            Report::Progress { steps_done, losses, steps_per_s, ms_to_first_step, .. } => {
+            Report::Progress {
+                steps_done,
+                losses,
+                steps_per_s,
+                ms_to_first_step,
+                ..
+            } => {
                 self.losses.extend(losses);
                 self.steps_done = steps_done;
                 self.steps_per_s = steps_per_s;
                 self.ms_to_first_step = Some(ms_to_first_step);
             }
-            Report::Finished { samples, accuracy, seconds } => {
+            Report::Finished {
+                samples,
+                accuracy,
+                seconds,
+            } => {
                 self.samples = samples;
                 self.accuracy = Some(accuracy);
                 self.seconds = Some(seconds);
@@ -117,6 +133,7 @@ impl AppState {
             Report::Parity(r) => self.parity = Some(r),
             Report::Failed(message) => self.phase = Phase::Failed(message),
         }
+        None
     }
 
     /// Mean loss of the first and last tenth of the run (a noisy batch loss
@@ -127,7 +144,10 @@ impl AppState {
             return None;
         }
         let mean = |s: &[f32]| s.iter().sum::<f32>() / s.len() as f32;
-        Some((mean(&self.losses[..k]), mean(&self.losses[self.losses.len() - k..])))
+        Some((
+            mean(&self.losses[..k]),
+            mean(&self.losses[self.losses.len() - k..]),
+        ))
     }
 }
 
@@ -136,10 +156,30 @@ mod tests {
     use super::*;
     use upbringing_lab::BackendKind;
 
+    fn info() -> BackendInfo {
+        BackendInfo {
+            kind: BackendKind::Flex,
+            label: "CPU".into(),
+            fallback_reason: None,
+        }
+    }
+
     fn ready() -> AppState {
         let mut s = AppState::new(Settings::default(), vec![]);
-        s.apply(Report::Ready(BackendInfo { kind: BackendKind::Flex, label: "CPU".into(), fallback_reason: None }));
+        assert_eq!(s.apply(Report::Ready(info())), None);
         s
+    }
+
+    #[test]
+    fn the_parity_check_is_asked_for_once_a_device_is_ready() {
+        let settings = Settings {
+            check_parity: true,
+            ..Settings::default()
+        };
+        let mut s = AppState::new(settings, vec![]);
+        assert_eq!(s.apply(Report::Ready(info())), Some(Request::CheckParity));
+        s.apply(Report::Parity(Err("no adapter".into())));
+        assert_eq!(s.phase, Phase::Ready, "a failed check does not end anything");
     }
 
     #[test]
@@ -150,14 +190,33 @@ mod tests {
         assert_eq!(s.phase, Phase::Ready);
         assert!(matches!(s.start(), Some(Request::Train(_))));
         assert_eq!(s.start(), None, "no second run while one trains");
-        s.apply(Report::Progress { steps_done: 2, total: 300, losses: vec![2.0, 1.8], steps_per_s: 5.0, ms_to_first_step: 40.0 });
-        s.apply(Report::Progress { steps_done: 4, total: 300, losses: vec![1.0, 0.8], steps_per_s: 5.0, ms_to_first_step: 40.0 });
+        s.apply(Report::Progress {
+            steps_done: 2,
+            total: 300,
+            losses: vec![2.0, 1.8],
+            steps_per_s: 5.0,
+            ms_to_first_step: 40.0,
+        });
+        s.apply(Report::Progress {
+            steps_done: 4,
+            total: 300,
+            losses: vec![1.0, 0.8],
+            steps_per_s: 5.0,
+            ms_to_first_step: 40.0,
+        });
         assert_eq!(s.losses, vec![2.0, 1.8, 1.0, 0.8]);
         assert_eq!(s.loss_drop(), Some((2.0, 0.8)));
-        s.apply(Report::Finished { samples: vec![], accuracy: 0.5, seconds: 3.0 });
+        s.apply(Report::Finished {
+            samples: vec![],
+            accuracy: 0.5,
+            seconds: 3.0,
+        });
         assert_eq!(s.phase, Phase::Done);
         assert!(matches!(s.start(), Some(Request::Train(_))));
-        assert!(s.losses.is_empty() && s.backend.is_some(), "a new run starts clean, same device");
+        assert!(
+            s.losses.is_empty() && s.backend.is_some(),
+            "a new run starts clean, same device"
+        );
     }
 
     #[test]

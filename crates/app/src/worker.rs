@@ -54,11 +54,16 @@ impl Worker for TrainerWorker {
             console_error_panic_hook::hook(info);
             REPORT_TO.with(|r| {
                 if let Some((scope, id)) = r.borrow().as_ref() {
-                    scope.respond(*id, Report::Failed(format!("the training engine stopped: {info}")));
+                    scope.respond(
+                        *id,
+                        Report::Failed(format!("the training engine stopped: {info}")),
+                    );
                 }
             });
         }));
-        Self { shared: Rc::default() }
+        Self {
+            shared: Rc::default(),
+        }
     }
 
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
@@ -85,16 +90,12 @@ impl Worker for TrainerWorker {
             }
             Request::Cancel => self.shared.cancel.set(true),
             Request::CheckParity => spawn_local(async move {
-                let Some(backend) = shared.backend.borrow().clone() else {
-                    return scope.respond(id, Report::Failed("no device yet".into()));
+                let backend = shared.backend.borrow().clone();
+                let result = match backend {
+                    Some(backend) => parity_check(&backend).await.map_err(|e| e.to_string()),
+                    None => Err("no device yet: ask after Ready".into()),
                 };
-                scope.respond(
-                    id,
-                    match parity_check(&backend).await {
-                        Ok(r) => Report::Parity(r),
-                        Err(e) => Report::Failed(e.to_string()),
-                    },
-                );
+                scope.respond(id, Report::Parity(result));
             }),
         }
     }
@@ -104,17 +105,31 @@ async fn init(shared: &Shared, choice: BackendChoice) -> BackendInfo {
     let (backend, fallback_reason) = match choice {
         BackendChoice::Cpu => (Backend::flex(), None),
         BackendChoice::Auto => match Backend::wgpu().await {
-            Ok(b) => (b, None),
+            Ok(mut b) => {
+                if let Some(words) = browser_adapter_words().await {
+                    b.label = format!("{words} ({})", b.label);
+                }
+                (b, None)
+            }
             Err(e) => (Backend::flex(), Some(e.to_string())),
         },
     };
-    let info = BackendInfo { kind: backend.kind, label: backend.label.clone(), fallback_reason };
+    let info = BackendInfo {
+        kind: backend.kind,
+        label: backend.label.clone(),
+        fallback_reason,
+    };
     *shared.backend.borrow_mut() = Some(backend);
     info
 }
 
 /// Train to the end, streaming progress; the returned report ends the run.
-async fn train(shared: &Shared, scope: &WorkerScope<TrainerWorker>, id: HandlerId, config: upbringing_lab::demo::DemoConfig) -> Report {
+async fn train(
+    shared: &Shared,
+    scope: &WorkerScope<TrainerWorker>,
+    id: HandlerId,
+    config: upbringing_lab::demo::DemoConfig,
+) -> Report {
     let Some(backend) = shared.backend.borrow().clone() else {
         return Report::Failed("no device yet: the page asks for one first".into());
     };
@@ -158,9 +173,35 @@ async fn train(shared: &Shared, scope: &WorkerScope<TrainerWorker>, id: HandlerI
         yield_now().await;
     }
     match run.evaluate(4, seed.wrapping_add(1)).await {
-        Ok((samples, accuracy)) => Report::Finished { samples, accuracy, seconds: (now_ms() - started) / 1000.0 },
+        Ok((samples, accuracy)) => Report::Finished {
+            samples,
+            accuracy,
+            seconds: (now_ms() - started) / 1000.0,
+        },
         Err(e) => Report::Failed(e.to_string()),
     }
+}
+
+/// "google swiftshader"-style words from the browser's own `GPUAdapterInfo`
+/// (wgpu passes on only the often-empty description).
+async fn browser_adapter_words() -> Option<String> {
+    use js_sys::Reflect;
+    let get = |o: &JsValue, k: &str| {
+        Reflect::get(o, &JsValue::from_str(k))
+            .ok()
+            .filter(|v| !v.is_undefined())
+    };
+    let gpu = get(&get(&js_sys::global(), "navigator")?, "gpu")?;
+    let request: js_sys::Function = get(&gpu, "requestAdapter")?.dyn_into().ok()?;
+    let promise: js_sys::Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let info = get(&adapter, "info")?;
+    let words: Vec<String> = ["vendor", "architecture"]
+        .iter()
+        .filter_map(|k| get(&info, k)?.as_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 fn next_chunk(chunk: usize, ms: f64, kind: BackendKind) -> usize {

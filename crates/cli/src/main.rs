@@ -12,7 +12,11 @@ use upbringing_lab::demo::{DemoConfig, DemoRun};
 use upbringing_lab::{Backend, BackendKind, VERSION};
 
 #[derive(Parser)]
-#[command(name = "upbringing", version, about = "Raise tiny transformers under different training regimes.")]
+#[command(
+    name = "upbringing",
+    version,
+    about = "Raise tiny transformers under different training regimes."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,13 +70,24 @@ fn backend(name: &str) -> Result<Backend, Box<dyn std::error::Error>> {
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Bench { config, backend: name, threads, steps, json } => {
-            let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            rayon::ThreadPoolBuilder::new().num_threads(threads).build_global()?;
+        Command::Bench {
+            config,
+            backend: name,
+            threads,
+            steps,
+            json,
+        } => {
+            let threads =
+                threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build_global()?;
             let config = BenchConfig::named(&config)?;
             let backend = backend(&name)?;
             let start = Instant::now();
-            let mut report = pollster::block_on(run_bench(&backend, &config, steps, || start.elapsed().as_secs_f64()))?;
+            let mut report = pollster::block_on(run_bench(&backend, &config, steps, || {
+                start.elapsed().as_secs_f64()
+            }))?;
             report.backend = format!("{} {} threads, upbringing {VERSION}", report.backend, threads);
             if json {
                 println!("{}", serde_json::to_string(&report)?);
@@ -84,21 +99,47 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 println!("  sample tokens/s      {:.0}", report.sample_tokens_per_s);
             }
         }
-        Command::Demo { backend: name, steps, seed } => {
-            let config = DemoConfig { steps, seed, ..Default::default() };
+        Command::Demo {
+            backend: name,
+            steps,
+            seed,
+        } => {
+            let config = DemoConfig {
+                steps,
+                seed,
+                ..Default::default()
+            };
             let mut run = DemoRun::new(config, backend(&name)?)?;
-            println!("reverse-a-digit-string demo on {} (seed {seed})", run.backend.label);
+            println!(
+                "reverse-a-digit-string demo on {} (seed {seed})",
+                run.backend.label
+            );
             let start = Instant::now();
             while !run.finished() {
                 let stats = pollster::block_on(run.advance(25))?;
                 let last = stats.last().expect("advanced at least one step");
-                println!("step {:>5}  loss {:.4}  {:.1} steps/s", last.step + 1, last.loss, run.steps_done() as f64 / start.elapsed().as_secs_f64());
+                println!(
+                    "step {:>5}  loss {:.4}  {:.1} steps/s",
+                    last.step + 1,
+                    last.loss,
+                    run.steps_done() as f64 / start.elapsed().as_secs_f64()
+                );
             }
             let (samples, accuracy) = pollster::block_on(run.evaluate(20, seed + 1))?;
             for s in samples.iter().step_by(20) {
-                println!("  {} {}  (expected {}){}", s.prompt, s.got, s.expected, if s.correct { "" } else { "  ✗" });
+                println!(
+                    "  {} {}  (expected {}){}",
+                    s.prompt,
+                    s.got,
+                    s.expected,
+                    if s.correct { "" } else { "  ✗" }
+                );
             }
-            println!("exact-match accuracy {:.1}% over {} fresh strings", 100.0 * accuracy, samples.len());
+            println!(
+                "exact-match accuracy {:.1}% over {} fresh strings",
+                100.0 * accuracy,
+                samples.len()
+            );
         }
     }
     Ok(())

@@ -68,10 +68,16 @@ impl Backend {
             .await
             .map_err(|e| LabError::NoGpu(e.to_string()))?;
         let info = setup.adapter.get_info();
+        // Browsers usually hide the adapter's name (privacy): say what we know.
+        let name = match (info.name.is_empty(), info.device_type) {
+            (false, _) => info.name.clone(),
+            (true, burn::tensor::wgpu::wgpu::DeviceType::Cpu) => "software adapter".into(),
+            (true, _) => "unnamed adapter".into(),
+        };
         Ok(Self {
             kind: BackendKind::Wgpu,
             device,
-            label: format!("{} ({:?})", info.name, info.backend),
+            label: format!("{name} ({:?})", info.backend),
         })
     }
 

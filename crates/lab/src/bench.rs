@@ -29,11 +29,27 @@ pub struct BenchConfig {
 impl BenchConfig {
     pub fn named(name: &str) -> Result<Self> {
         let model = match name {
-            "tiny" => GptConfig::new(48).with_block_size(48).with_d_model(64).with_n_heads(4).with_n_layers(2),
-            "small" => GptConfig::new(48).with_block_size(64).with_d_model(128).with_n_heads(4).with_n_layers(4),
-            other => return Err(LabError::Invalid(format!("unknown bench config {other:?} (expected tiny or small)"))),
+            "tiny" => GptConfig::new(48)
+                .with_block_size(48)
+                .with_d_model(64)
+                .with_n_heads(4)
+                .with_n_layers(2),
+            "small" => GptConfig::new(48)
+                .with_block_size(64)
+                .with_d_model(128)
+                .with_n_heads(4)
+                .with_n_layers(4),
+            other => {
+                return Err(LabError::Invalid(format!(
+                    "unknown bench config {other:?} (expected tiny or small)"
+                )));
+            }
         };
-        Ok(Self { name: name.into(), model, batch_size: 64 })
+        Ok(Self {
+            name: name.into(),
+            model,
+            batch_size: 64,
+        })
     }
 }
 
@@ -52,7 +68,12 @@ const WARMUP_STEPS: usize = 10;
 const NEW_TOKENS: usize = 16;
 const SAMPLE_REPS: usize = 3;
 
-pub async fn run_bench(backend: &Backend, config: &BenchConfig, steps: usize, now: impl Fn() -> f64) -> Result<BenchReport> {
+pub async fn run_bench(
+    backend: &Backend,
+    config: &BenchConfig,
+    steps: usize,
+    now: impl Fn() -> f64,
+) -> Result<BenchReport> {
     let m = &config.model;
     let (b, t, v) = (config.batch_size, m.block_size, m.vocab_size);
     let device = backend.device.clone().autodiff();
@@ -78,7 +99,11 @@ pub async fn run_bench(backend: &Backend, config: &BenchConfig, steps: usize, no
     let train_s = now() - t0;
 
     let model = trainer.model().valid();
-    let prompts = Tensor::<2, Int>::random([b, t - NEW_TOKENS], Distribution::Uniform(0.0, v as f64), &backend.device);
+    let prompts = Tensor::<2, Int>::random(
+        [b, t - NEW_TOKENS],
+        Distribution::Uniform(0.0, v as f64),
+        &backend.device,
+    );
     let g0 = now();
     for _ in 0..SAMPLE_REPS {
         read_ints(sample(&model, prompts.clone(), NEW_TOKENS, 1.0)).await?;

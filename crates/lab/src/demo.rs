@@ -53,7 +53,16 @@ pub struct DemoConfig {
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self { seed: 0, steps: 300, batch_size: 32, lr: 3e-3, min_len: 2, max_len: 6, d_model: 64, n_layers: 2 }
+        Self {
+            seed: 0,
+            steps: 300,
+            batch_size: 32,
+            lr: 3e-3,
+            min_len: 2,
+            max_len: 6,
+            d_model: 64,
+            n_layers: 2,
+        }
     }
 }
 
@@ -61,7 +70,10 @@ impl DemoConfig {
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(LabError::Invalid(m));
         if self.min_len == 0 || self.min_len > self.max_len || self.max_len > 16 {
-            return bad(format!("lengths must satisfy 1 <= min_len <= max_len <= 16, got {}..={}", self.min_len, self.max_len));
+            return bad(format!(
+                "lengths must satisfy 1 <= min_len <= max_len <= 16, got {}..={}",
+                self.min_len, self.max_len
+            ));
         }
         if self.steps == 0 || self.steps > 100_000 {
             return bad(format!("steps must be in 1..=100000, got {}", self.steps));
@@ -72,14 +84,25 @@ impl DemoConfig {
         if !(self.lr.is_finite() && self.lr > 0.0 && self.lr < 10.0) {
             return bad(format!("lr must be in (0, 10), got {}", self.lr));
         }
-        if self.d_model == 0 || self.d_model % 4 != 0 || self.d_model > 512 || self.n_layers == 0 || self.n_layers > 8 {
-            return bad(format!("model must have d_model a multiple of 4 up to 512 and 1..=8 layers, got {} x {}", self.d_model, self.n_layers));
+        if self.d_model == 0
+            || self.d_model % 4 != 0
+            || self.d_model > 512
+            || self.n_layers == 0
+            || self.n_layers > 8
+        {
+            return bad(format!(
+                "model must have d_model a multiple of 4 up to 512 and 1..=8 layers, got {} x {}",
+                self.d_model, self.n_layers
+            ));
         }
         Ok(())
     }
 
     pub fn model(&self) -> GptConfig {
-        GptConfig::new(VOCAB).with_block_size(2 * self.max_len + 3).with_d_model(self.d_model).with_n_layers(self.n_layers)
+        GptConfig::new(VOCAB)
+            .with_block_size(2 * self.max_len + 3)
+            .with_d_model(self.d_model)
+            .with_n_layers(self.n_layers)
     }
 }
 
@@ -107,9 +130,19 @@ impl DemoRun {
         let device = backend.device.clone().autodiff();
         device.seed(config.seed);
         let model = config.model().init(&device);
-        let schedule = Schedule { lr: config.lr, warmup_steps: config.steps / 20, total_steps: config.steps, min_lr_ratio: 0.1 };
+        let schedule = Schedule {
+            lr: config.lr,
+            warmup_steps: config.steps / 20,
+            total_steps: config.steps,
+            min_lr_ratio: 0.1,
+        };
         let trainer = Trainer::new(model, OptimConfig::new(schedule));
-        Ok(Self { rng: Rng::new(config.seed).fork(1), config, backend, trainer })
+        Ok(Self {
+            rng: Rng::new(config.seed).fork(1),
+            config,
+            backend,
+            trainer,
+        })
     }
 
     pub fn steps_done(&self) -> usize {
@@ -132,7 +165,14 @@ impl DemoRun {
     }
 
     /// A random training batch: `[B, T]` inputs, targets and answer weights.
-    fn batch(&mut self, device: &Device) -> (Tensor<2, burn::tensor::Int>, Tensor<2, burn::tensor::Int>, Tensor<2>) {
+    fn batch(
+        &mut self,
+        device: &Device,
+    ) -> (
+        Tensor<2, burn::tensor::Int>,
+        Tensor<2, burn::tensor::Int>,
+        Tensor<2>,
+    ) {
         let (b, t) = (self.config.batch_size, 2 * self.config.max_len + 2);
         let (mut inputs, mut targets, mut weights) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..b {
@@ -149,7 +189,11 @@ impl DemoRun {
             // Target index i predicts seq[i+1]; the answer starts after SEP (index n+1).
             weights.extend((0..t).map(|i| if i > n && i <= 2 * n + 1 { 1.0 } else { 0.0 }));
         }
-        (ints(&inputs, [b, t], device), ints(&targets, [b, t], device), floats(&weights, [b, t], device))
+        (
+            ints(&inputs, [b, t], device),
+            ints(&targets, [b, t], device),
+            floats(&weights, [b, t], device),
+        )
     }
 
     /// Greedy answers for fresh random strings of each length `min..=max`.
@@ -160,9 +204,13 @@ impl DemoRun {
         let mut rng = Rng::new(seed);
         let mut samples = Vec::new();
         for n in self.config.min_len..=self.config.max_len {
-            let strings: Vec<Vec<Token>> = (0..per_len).map(|_| (0..n).map(|_| rng.below(10) as Token).collect()).collect();
-            let prompts: Vec<Token> =
-                strings.iter().flat_map(|d| std::iter::once(BOS).chain(d.iter().copied()).chain([SEP])).collect();
+            let strings: Vec<Vec<Token>> = (0..per_len)
+                .map(|_| (0..n).map(|_| rng.below(10) as Token).collect())
+                .collect();
+            let prompts: Vec<Token> = strings
+                .iter()
+                .flat_map(|d| std::iter::once(BOS).chain(d.iter().copied()).chain([SEP]))
+                .collect();
             let out = sample(&model, ints(&prompts, [per_len, n + 2], &device), n + 1, 0.0);
             let got = read_ints(out.narrow(1, n + 2, n + 1)).await?;
             for (d, g) in strings.iter().zip(got.chunks(n + 1)) {
@@ -188,12 +236,40 @@ mod tests {
     #[test]
     fn absurd_settings_are_refused_with_the_reason() {
         for (cfg, needle) in [
-            (DemoConfig { min_len: 5, max_len: 3, ..Default::default() }, "min_len"),
-            (DemoConfig { lr: f64::NAN, ..Default::default() }, "lr"),
-            (DemoConfig { steps: 0, ..Default::default() }, "steps"),
-            (DemoConfig { d_model: 30, ..Default::default() }, "d_model"),
+            (
+                DemoConfig {
+                    min_len: 5,
+                    max_len: 3,
+                    ..Default::default()
+                },
+                "min_len",
+            ),
+            (
+                DemoConfig {
+                    lr: f64::NAN,
+                    ..Default::default()
+                },
+                "lr",
+            ),
+            (
+                DemoConfig {
+                    steps: 0,
+                    ..Default::default()
+                },
+                "steps",
+            ),
+            (
+                DemoConfig {
+                    d_model: 30,
+                    ..Default::default()
+                },
+                "d_model",
+            ),
         ] {
-            let err = DemoRun::new(cfg, Backend::flex()).err().expect("must refuse").to_string();
+            let err = DemoRun::new(cfg, Backend::flex())
+                .err()
+                .expect("must refuse")
+                .to_string();
             assert!(err.contains(needle), "{err}");
         }
     }

@@ -6,7 +6,11 @@ use thiserror::Error;
 pub enum LabError {
     /// Training diverged; `step` is the 0-based optimizer step that produced it.
     #[error("training diverged at step {step}: {what} is {value} (try a lower learning rate)")]
-    NonFinite { step: usize, what: &'static str, value: f32 },
+    NonFinite {
+        step: usize,
+        what: &'static str,
+        value: f32,
+    },
     #[error("could not read a tensor back from the {backend} device: {detail}")]
     Read { backend: String, detail: String },
     #[error("no GPU backend: {0}")]

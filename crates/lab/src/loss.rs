@@ -48,7 +48,8 @@ mod tests {
         let b = Tensor::<2, Int>::from_ints([[5, 1, 2, 0], [4, 2, 3, 5]], &device);
         let la = next_token_loss(logits.clone(), a, Some(w.clone()));
         let lb = next_token_loss(logits.clone(), b.clone(), Some(w.clone()));
-        la.into_data().assert_approx_eq::<f32>(&lb.into_data(), Tolerance::default());
+        la.into_data()
+            .assert_approx_eq::<f32>(&lb.into_data(), Tolerance::default());
         // ...and an unmasked target does change it.
         let c = Tensor::<2, Int>::from_ints([[5, 2, 2, 0], [4, 2, 3, 5]], &device);
         let lc = next_token_loss(logits.clone(), c, Some(w.clone())).into_scalar::<f32>();

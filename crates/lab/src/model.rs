@@ -270,7 +270,10 @@ mod tests {
         // Changing a later token must not change earlier positions' logits.
         let device = Device::flex();
         device.seed(3);
-        let model = GptConfig::new(10).with_block_size(6).with_d_model(16).init(&device);
+        let model = GptConfig::new(10)
+            .with_block_size(6)
+            .with_d_model(16)
+            .init(&device);
         let a = Tensor::<2, Int>::from_ints([[1, 2, 3, 4, 5, 6]], &device);
         let b = Tensor::<2, Int>::from_ints([[1, 2, 3, 9, 9, 9]], &device);
         let la = model.forward(a).narrow(1, 0, 3).into_data();
@@ -282,7 +285,10 @@ mod tests {
     #[should_panic(expected = "exceeds block_size")]
     fn too_long_sequence_names_the_limit() {
         let device = Device::flex();
-        let model = GptConfig::new(10).with_block_size(4).with_d_model(8).init(&device);
+        let model = GptConfig::new(10)
+            .with_block_size(4)
+            .with_d_model(8)
+            .init(&device);
         model.forward(Tensor::<2, Int>::zeros([1, 5], &device));
     }
 }

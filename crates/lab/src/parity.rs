@@ -30,7 +30,11 @@ impl ParityReport {
     pub fn agrees(&self) -> bool {
         self.max_logit_diff < 1e-3
             && self.flex_losses.len() == self.other_losses.len()
-            && self.flex_losses.iter().zip(&self.other_losses).all(|(a, b)| (a - b).abs() < 2e-3 * a.abs().max(1.0))
+            && self
+                .flex_losses
+                .iter()
+                .zip(&self.other_losses)
+                .all(|(a, b)| (a - b).abs() < 2e-3 * a.abs().max(1.0))
     }
 }
 
@@ -39,7 +43,10 @@ const STEPS: usize = 3;
 pub async fn parity_check(other: &Backend) -> Result<ParityReport> {
     let flex = Device::flex();
     flex.seed(17);
-    let config = GptConfig::new(16).with_block_size(12).with_d_model(32).with_n_layers(2);
+    let config = GptConfig::new(16)
+        .with_block_size(12)
+        .with_d_model(32)
+        .with_n_layers(2);
     let weights = config.init(&flex);
     let tokens: Vec<u32> = (0..4 * 12).map(|i| (i * 7 + i / 5) % 16).collect();
 
@@ -51,7 +58,10 @@ pub async fn parity_check(other: &Backend) -> Result<ParityReport> {
     let mut losses = Vec::new();
     for device in [flex.clone(), other.device.clone()] {
         let device = device.autodiff();
-        let mut trainer = Trainer::new(weights.clone().to_device(&device), OptimConfig::new(Schedule::constant(1e-2)));
+        let mut trainer = Trainer::new(
+            weights.clone().to_device(&device),
+            OptimConfig::new(Schedule::constant(1e-2)),
+        );
         let data = ints(&tokens, [4, 12], &device);
         let (x, y) = (data.clone().narrow(1, 0, 11), data.narrow(1, 1, 11));
         for _ in 0..STEPS {
@@ -62,7 +72,12 @@ pub async fn parity_check(other: &Backend) -> Result<ParityReport> {
     }
     let other_losses = losses.pop().unwrap_or_default();
     let flex_losses = losses.pop().unwrap_or_default();
-    Ok(ParityReport { backend: other.label.clone(), max_logit_diff, flex_losses, other_losses })
+    Ok(ParityReport {
+        backend: other.label.clone(),
+        max_logit_diff,
+        flex_losses,
+        other_losses,
+    })
 }
 
 #[cfg(test)]

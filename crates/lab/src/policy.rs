@@ -62,7 +62,8 @@ pub fn group_advantages(rewards: &[f32], group_size: usize) -> Vec<f32> {
             let n = g.len() as f32;
             let mean = g.iter().sum::<f32>() / n;
             let sd = (g.iter().map(|r| (r - mean).powi(2)).sum::<f32>() / n).sqrt();
-            g.iter().map(move |r| if sd < 1e-6 { 0.0 } else { (r - mean) / (sd + 1e-6) })
+            g.iter()
+                .map(move |r| if sd < 1e-6 { 0.0 } else { (r - mean) / (sd + 1e-6) })
         })
         .collect()
 }
@@ -80,16 +81,30 @@ pub async fn policy_gradient_loss(
     let (g, n) = (config.group_size, config.max_new_tokens);
     let p = prompts.first().map_or(0, Vec::len);
     if prompts.is_empty() || p == 0 || g == 0 || n == 0 {
-        return Err(LabError::Invalid("policy gradient needs prompts, a group and new tokens".into()));
+        return Err(LabError::Invalid(
+            "policy gradient needs prompts, a group and new tokens".into(),
+        ));
     }
     if prompts.iter().any(|q| q.len() != p) {
-        return Err(LabError::Invalid("policy-gradient prompts in one batch must share a length".into()));
+        return Err(LabError::Invalid(
+            "policy-gradient prompts in one batch must share a length".into(),
+        ));
     }
     let rows = prompts.len() * g;
     let device = model.device();
     let policy = model.valid(); // same weights, no graph: sampling needs no gradients
-    let repeated: Vec<Token> = prompts.iter().flat_map(|q| std::iter::repeat_n(q, g)).flatten().copied().collect();
-    let sampled = sample(&policy, ints(&repeated, [rows, p], &policy.device()), n, config.temperature);
+    let repeated: Vec<Token> = prompts
+        .iter()
+        .flat_map(|q| std::iter::repeat_n(q, g))
+        .flatten()
+        .copied()
+        .collect();
+    let sampled = sample(
+        &policy,
+        ints(&repeated, [rows, p], &policy.device()),
+        n,
+        config.temperature,
+    );
     let drawn = read_ints(sampled.narrow(1, p, n)).await?; // the one host read
 
     // Cut each completion after its stop token; positions past it carry no loss.
@@ -103,7 +118,11 @@ pub async fn policy_gradient_loss(
         mask[row * n..row * n + c.len()].fill(1.0);
         completions.push(c);
     }
-    let rewards: Vec<f32> = completions.iter().enumerate().map(|(row, c)| reward(row / g, c)).collect();
+    let rewards: Vec<f32> = completions
+        .iter()
+        .enumerate()
+        .map(|(row, c)| reward(row / g, c))
+        .collect();
     let advantages = group_advantages(&rewards, g);
 
     // Re-run the sequences with gradients: position p-1+i predicts token i.
@@ -113,21 +132,36 @@ pub async fn policy_gradient_loss(
         .flat_map(|(q, c)| q.iter().copied().chain(c.iter().map(|&t| t as Token)))
         .collect();
     let inputs = ints(&full, [rows, p + n], &device).narrow(1, 0, p + n - 1);
-    let targets = ints(&full, [rows, p + n], &device).narrow(1, p, n).reshape([rows, n, 1]);
+    let targets = ints(&full, [rows, p + n], &device)
+        .narrow(1, p, n)
+        .reshape([rows, n, 1]);
     let logp_all = log_softmax(model.forward(inputs.clone()).narrow(1, p - 1, n), 2); // [R, N, V]
     let logp = logp_all.clone().gather(2, targets).reshape([rows, n]); // -> [R, N]
 
     let tokens = mask.iter().sum::<f32>().max(1.0);
-    let weights: Vec<f32> = mask.iter().enumerate().map(|(i, m)| m * advantages[i / n] / tokens).collect();
+    let weights: Vec<f32> = mask
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m * advantages[i / n] / tokens)
+        .collect();
     let mut loss = -(logp * floats(&weights, [rows, n], &device)).sum();
     if let (Some(reference), true) = (reference, config.kl_coef > 0.0) {
         // Exact KL over the vocabulary at each completion position.
         let logq = log_softmax(reference.forward(inputs.inner()).narrow(1, p - 1, n), 2); // [R, N, V]
-        let kl = (logp_all.clone().exp() * (logp_all - logq)).sum_dim(2).reshape([rows, n]);
+        let kl = (logp_all.clone().exp() * (logp_all - logq))
+            .sum_dim(2)
+            .reshape([rows, n]);
         let kl_weights: Vec<f32> = mask.iter().map(|m| m * config.kl_coef / tokens).collect();
         loss = loss + (kl * floats(&kl_weights, [rows, n], &device)).sum();
     }
-    Ok(PolicyBatch { loss, rollout: Rollout { completions, rewards, advantages } })
+    Ok(PolicyBatch {
+        loss,
+        rollout: Rollout {
+            completions,
+            rewards,
+            advantages,
+        },
+    })
 }
 
 /// Host tokens to an int tensor.
@@ -165,10 +199,19 @@ mod training_tests {
     fn run(kl_coef: f32) -> (f32, f32) {
         let device = Device::flex().autodiff();
         device.seed(5);
-        let model = GptConfig::new(6).with_block_size(8).with_d_model(16).with_n_layers(1).init(&device);
+        let model = GptConfig::new(6)
+            .with_block_size(8)
+            .with_d_model(16)
+            .with_n_layers(1)
+            .init(&device);
         let reference = model.valid();
         let mut trainer = Trainer::new(model, OptimConfig::new(Schedule::constant(1e-2)));
-        let config = PolicyConfig { group_size: 16, max_new_tokens: 4, temperature: 1.0, kl_coef };
+        let config = PolicyConfig {
+            group_size: 16,
+            max_new_tokens: 4,
+            temperature: 1.0,
+            kl_coef,
+        };
         let prompts = vec![vec![0, 1], vec![2, 4]];
         let reward = |_: usize, c: &[Token]| c.iter().filter(|&&t| t == 3).count() as f32 / 4.0;
         let mut means = Vec::new();
@@ -210,16 +253,36 @@ mod training_tests {
     fn stop_token_cuts_completions_and_bad_prompts_are_refused() {
         let device = Device::flex().autodiff();
         let model = GptConfig::new(6).with_block_size(8).with_d_model(8).init(&device);
-        let config = PolicyConfig { group_size: 4, max_new_tokens: 5, temperature: 1.0, kl_coef: 0.0 };
-        let batch = pollster::block_on(policy_gradient_loss(&model, None, &[vec![1, 2]], &config, Some(0), |_, c| {
-            c.len() as f32
-        }))
+        let config = PolicyConfig {
+            group_size: 4,
+            max_new_tokens: 5,
+            temperature: 1.0,
+            kl_coef: 0.0,
+        };
+        let batch = pollster::block_on(policy_gradient_loss(
+            &model,
+            None,
+            &[vec![1, 2]],
+            &config,
+            Some(0),
+            |_, c| c.len() as f32,
+        ))
         .unwrap();
         for c in &batch.rollout.completions {
             assert!(!c.is_empty() && c.len() <= 5);
-            assert!(c[..c.len() - 1].iter().all(|&t| t != 0), "{c:?} continues past the stop token");
+            assert!(
+                c[..c.len() - 1].iter().all(|&t| t != 0),
+                "{c:?} continues past the stop token"
+            );
         }
-        let ragged = pollster::block_on(policy_gradient_loss(&model, None, &[vec![1], vec![1, 2]], &config, None, |_, _| 0.0));
+        let ragged = pollster::block_on(policy_gradient_loss(
+            &model,
+            None,
+            &[vec![1], vec![1, 2]],
+            &config,
+            None,
+            |_, _| 0.0,
+        ));
         assert!(ragged.err().unwrap().to_string().contains("share a length"));
     }
 }

@@ -21,7 +21,10 @@ pub fn sample(model: &Gpt, prompts: Tensor<2, Int>, new_tokens: usize, temperatu
         "prompt {p} + {new_tokens} new tokens exceeds block_size {}",
         model.block_size()
     );
-    assert!(temperature >= 0.0, "temperature must be non-negative, got {temperature}");
+    assert!(
+        temperature >= 0.0,
+        "temperature must be non-negative, got {temperature}"
+    );
     let mut seq = prompts;
     for i in 0..new_tokens {
         let logits = model.forward(seq.clone()); // [B, P+i, V]
@@ -43,7 +46,11 @@ pub fn sample(model: &Gpt, prompts: Tensor<2, Int>, new_tokens: usize, temperatu
 /// - output: `[B, 1]`
 pub fn gumbel_argmax(logits: Tensor<2>) -> Tensor<2, Int> {
     // Keep u off 0 and 1 so the double log stays finite.
-    let u = Tensor::<2>::random(logits.dims(), Distribution::Uniform(1e-7, 1.0 - 1e-7), &logits.device());
+    let u = Tensor::<2>::random(
+        logits.dims(),
+        Distribution::Uniform(1e-7, 1.0 - 1e-7),
+        &logits.device(),
+    );
     let gumbel = -(-u.log()).log();
     (logits + gumbel).argmax(1)
 }
@@ -78,7 +85,10 @@ mod tests {
     #[test]
     fn appends_the_requested_number_of_tokens() {
         let device = Device::flex();
-        let model = crate::model::GptConfig::new(7).with_block_size(8).with_d_model(16).init(&device);
+        let model = crate::model::GptConfig::new(7)
+            .with_block_size(8)
+            .with_d_model(16)
+            .init(&device);
         let prompts = Tensor::<2, Int>::from_ints([[1, 2, 3], [4, 5, 6]], &device);
         let out = sample(&model, prompts, 4, 1.0);
         assert_eq!(out.dims(), [2, 7]);

@@ -17,7 +17,12 @@ pub struct Schedule {
 impl Schedule {
     /// A constant learning rate (the bench, to match the PyTorch peer).
     pub fn constant(lr: f64) -> Self {
-        Self { lr, warmup_steps: 0, total_steps: 0, min_lr_ratio: 1.0 }
+        Self {
+            lr,
+            warmup_steps: 0,
+            total_steps: 0,
+            min_lr_ratio: 1.0,
+        }
     }
 
     /// Learning rate for 0-based `step`.
@@ -41,7 +46,12 @@ mod tests {
 
     #[test]
     fn warmup_then_cosine_to_the_floor() {
-        let s = Schedule { lr: 1e-3, warmup_steps: 10, total_steps: 110, min_lr_ratio: 0.1 };
+        let s = Schedule {
+            lr: 1e-3,
+            warmup_steps: 10,
+            total_steps: 110,
+            min_lr_ratio: 0.1,
+        };
         assert!((s.lr_at(0) - 1e-4).abs() < 1e-12);
         assert!((s.lr_at(9) - 1e-3).abs() < 1e-12);
         assert!((s.lr_at(10) - 1e-3).abs() < 1e-12);

@@ -97,7 +97,13 @@ impl Trainer {
             .with_epsilon(config.eps)
             .with_weight_decay(config.weight_decay)
             .init();
-        Self { model, optim, config, step: 0, pending: Vec::new() }
+        Self {
+            model,
+            optim,
+            config,
+            step: 0,
+            pending: Vec::new(),
+        }
     }
 
     pub fn model(&self) -> &Gpt {
@@ -117,13 +123,19 @@ impl Trainer {
     /// and update the weights. Nothing is read back here.
     pub fn step(&mut self, loss: Tensor<1>) {
         let mut grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        let mut norm = GradNorm { grads: &grads, sum_sq: None };
+        let mut norm = GradNorm {
+            grads: &grads,
+            sum_sq: None,
+        };
         self.model.visit(&mut norm);
         let grad_norm = norm.sum_sq.expect("model has parameters").sqrt();
         if let Some(max) = self.config.grad_clip {
             // scale = min(1, max / norm), computed on the device.
             let scale = (grad_norm.clone() + 1e-6).recip().mul_scalar(max).clamp_max(1.0);
-            self.model.visit(&mut GradScale { grads: &mut grads, scale });
+            self.model.visit(&mut GradScale {
+                grads: &mut grads,
+                scale,
+            });
         }
         let lr = self.config.schedule.lr_at(self.step);
         self.model = self.optim.step(lr, self.model.clone(), grads);
@@ -144,12 +156,25 @@ impl Trainer {
         for ((step, lr, _), v) in pending.into_iter().zip(values.chunks(2)) {
             let (loss, grad_norm) = (v[0], v[1]);
             if !loss.is_finite() {
-                return Err(LabError::NonFinite { step, what: "the loss", value: loss });
+                return Err(LabError::NonFinite {
+                    step,
+                    what: "the loss",
+                    value: loss,
+                });
             }
             if !grad_norm.is_finite() {
-                return Err(LabError::NonFinite { step, what: "the gradient norm", value: grad_norm });
+                return Err(LabError::NonFinite {
+                    step,
+                    what: "the gradient norm",
+                    value: grad_norm,
+                });
             }
-            out.push(StepStats { step, loss, grad_norm, lr });
+            out.push(StepStats {
+                step,
+                loss,
+                grad_norm,
+                lr,
+            });
         }
         Ok(out)
     }
@@ -198,22 +223,50 @@ mod tests {
     fn tiny_run(seed: u64, steps: usize, lr: f64) -> Vec<f32> {
         let device = Device::flex().autodiff();
         device.seed(seed);
-        let model = GptConfig::new(12).with_block_size(8).with_d_model(32).with_n_layers(1).init(&device);
-        let schedule = Schedule { lr, warmup_steps: 5, total_steps: steps, min_lr_ratio: 0.1 };
+        let model = GptConfig::new(12)
+            .with_block_size(8)
+            .with_d_model(32)
+            .with_n_layers(1)
+            .init(&device);
+        let schedule = Schedule {
+            lr,
+            warmup_steps: 5,
+            total_steps: steps,
+            min_lr_ratio: 0.1,
+        };
         let mut trainer = Trainer::new(model, OptimConfig::new(schedule));
         let data = Tensor::<2, Int>::from_ints(
-            [[1, 5, 2, 9, 3, 3, 7, 0, 4], [8, 8, 1, 0, 2, 6, 5, 11, 10], [4, 3, 2, 1, 0, 9, 8, 7, 6], [7, 1, 7, 1, 7, 2, 7, 3, 7]],
+            [
+                [1, 5, 2, 9, 3, 3, 7, 0, 4],
+                [8, 8, 1, 0, 2, 6, 5, 11, 10],
+                [4, 3, 2, 1, 0, 9, 8, 7, 6],
+                [7, 1, 7, 1, 7, 2, 7, 3, 7],
+            ],
             &device,
         );
         let (x, y) = (data.clone().narrow(1, 0, 8), data.narrow(1, 1, 8));
         let mut losses = Vec::new();
         for _ in 0..steps {
-            trainer.step(next_token_loss(trainer.model().forward(x.clone()), y.clone(), None));
+            trainer.step(next_token_loss(
+                trainer.model().forward(x.clone()),
+                y.clone(),
+                None,
+            ));
             if trainer.pending.len() == 10 {
-                losses.extend(pollster::block_on(trainer.flush()).unwrap().iter().map(|s| s.loss));
+                losses.extend(
+                    pollster::block_on(trainer.flush())
+                        .unwrap()
+                        .iter()
+                        .map(|s| s.loss),
+                );
             }
         }
-        losses.extend(pollster::block_on(trainer.flush()).unwrap().iter().map(|s| s.loss));
+        losses.extend(
+            pollster::block_on(trainer.flush())
+                .unwrap()
+                .iter()
+                .map(|s| s.loss),
+        );
         losses
     }
 
@@ -222,12 +275,20 @@ mod tests {
         let losses = tiny_run(1, 200, 1e-2);
         assert_eq!(losses.len(), 200);
         assert!(losses[0] > 2.0, "starts near ln(12) = 2.48, got {}", losses[0]);
-        assert!(*losses.last().unwrap() < 0.05, "final loss {}", losses.last().unwrap());
+        assert!(
+            *losses.last().unwrap() < 0.05,
+            "final loss {}",
+            losses.last().unwrap()
+        );
     }
 
     #[test]
     fn same_seed_gives_identical_losses() {
-        let (a, b, c) = (tiny_run(7, 20, 1e-2), tiny_run(7, 20, 1e-2), tiny_run(8, 20, 1e-2));
+        let (a, b, c) = (
+            tiny_run(7, 20, 1e-2),
+            tiny_run(7, 20, 1e-2),
+            tiny_run(8, 20, 1e-2),
+        );
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

@@ -12,5 +12,8 @@ fn wgpu_matches_flex() {
     let report = pollster::block_on(parity_check(&backend)).unwrap();
     eprintln!("{report:?}");
     assert!(report.agrees(), "wgpu and flex disagree: {report:?}");
-    assert!(report.flex_losses[2] < report.flex_losses[0], "training lowers the loss");
+    assert!(
+        report.flex_losses[2] < report.flex_losses[0],
+        "training lowers the loss"
+    );
 }
