@@ -17,10 +17,9 @@ fn main() {
 mod page {
     use gloo_worker::{Spawnable, WorkerBridge};
     use upbringing_app::chart::LineChart;
-    use upbringing_app::protocol::{BackendChoice, Report, Request};
+    use upbringing_app::protocol::{BackendChoice, JsCodec, Report, Request, TrainerPort};
     use upbringing_app::query;
     use upbringing_app::state::{AppState, Phase};
-    use upbringing_app::worker::{JsCodec, TrainerWorker};
     use upbringing_lab::{BackendKind, VERSION};
     use yew::prelude::*;
 
@@ -32,7 +31,7 @@ mod page {
 
     pub struct App {
         state: AppState,
-        worker: WorkerBridge<TrainerWorker>,
+        worker: WorkerBridge<TrainerPort>,
     }
 
     fn url_settings() -> (query::Settings, Vec<String>) {
@@ -54,7 +53,7 @@ mod page {
         fn create(ctx: &Context<Self>) -> Self {
             let (settings, notices) = url_settings();
             let link = ctx.link().clone();
-            let worker = TrainerWorker::spawner()
+            let worker = TrainerPort::spawner()
                 .encoding::<JsCodec>()
                 .callback(move |r| link.send_message(Msg::Report(r)))
                 .spawn("worker.js");

@@ -1,10 +1,12 @@
 //! Messages between the page and the training worker. Serde types, so the
 //! same shapes can be logged, stored or replayed.
 
+use gloo_worker::{Codec, HandlerId, Worker, WorkerScope};
 use serde::{Deserialize, Serialize};
 use upbringing_lab::BackendKind;
 use upbringing_lab::demo::{DemoConfig, DemoSample};
 use upbringing_lab::parity::ParityReport;
+use wasm_bindgen::JsValue;
 
 /// Which device the page asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,4 +58,35 @@ pub enum Report {
     Parity(Result<ParityReport, String>),
     /// Anything that ended the run: bad settings, divergence, a lost device, a panic.
     Failed(String),
+}
+
+/// Messages travel as plain JS objects (readable in devtools).
+pub struct JsCodec;
+
+impl Codec for JsCodec {
+    fn encode<I: Serialize>(input: I) -> JsValue {
+        serde_wasm_bindgen::to_value(&input).expect("worker messages are plain serde data")
+    }
+    fn decode<O: for<'de> Deserialize<'de>>(input: JsValue) -> O {
+        serde_wasm_bindgen::from_value(input).expect("both ends share protocol.rs")
+    }
+}
+
+/// The page's handle type for the training worker: the same messages as
+/// `worker::TrainerWorker`, none of its code, so the page's binary never
+/// references the engine's training paths. (burn still reaches the page's
+/// wasm through wgpu's `#[wasm_bindgen]` exports: splitting the page into a
+/// crate without `lab`'s burn dependency is what would drop it.)
+pub struct TrainerPort;
+
+impl Worker for TrainerPort {
+    type Message = ();
+    type Input = Request;
+    type Output = Report;
+
+    fn create(_scope: &WorkerScope<Self>) -> Self {
+        unreachable!("the training worker is worker::TrainerWorker, registered in bin/worker.rs")
+    }
+    fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
+    fn received(&mut self, _scope: &WorkerScope<Self>, _msg: Request, _id: HandlerId) {}
 }

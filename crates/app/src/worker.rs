@@ -5,27 +5,15 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use gloo_worker::{Codec, HandlerId, Worker, WorkerScope};
-use serde::{Deserialize, Serialize};
+use gloo_worker::{HandlerId, Worker, WorkerScope};
 use upbringing_lab::demo::DemoRun;
 use upbringing_lab::parity::parity_check;
 use upbringing_lab::{Backend, BackendKind};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
+pub use crate::protocol::JsCodec;
 use crate::protocol::{BackendChoice, BackendInfo, Report, Request};
-
-/// Messages travel as plain JS objects (readable in devtools).
-pub struct JsCodec;
-
-impl Codec for JsCodec {
-    fn encode<I: Serialize>(input: I) -> JsValue {
-        serde_wasm_bindgen::to_value(&input).expect("worker messages are plain serde data")
-    }
-    fn decode<O: for<'de> Deserialize<'de>>(input: JsValue) -> O {
-        serde_wasm_bindgen::from_value(input).expect("both ends share protocol.rs")
-    }
-}
 
 #[derive(Default)]
 struct Shared {

@@ -3,8 +3,8 @@
 //! numbers; this check catches that by running the same weights and data on
 //! flex and on the other backend: forward logits and a few training steps.
 
-use burn::module::Module;
-use burn::tensor::{Device, Tensor};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{Backend, read_floats};
@@ -52,7 +52,7 @@ pub async fn parity_check(other: &Backend) -> Result<ParityReport> {
 
     let logits = |model: &Gpt, device: &Device| model.forward(ints(&tokens, [4, 12], device));
     let a = read_floats(logits(&weights, &flex)).await?;
-    let b = read_floats(logits(&weights.clone().to_device(&other.device), &other.device)).await?;
+    let b = read_floats(logits(&copy_weights(&weights, &config, &other.device), &other.device)).await?;
     let max_logit_diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
 
     let mut losses = Vec::new();
@@ -78,6 +78,28 @@ pub async fn parity_check(other: &Backend) -> Result<ParityReport> {
         flex_losses,
         other_losses,
     })
+}
+
+/// `from` (on flex) rebuilt on `device` through host memory. Cross-backend
+/// `to_device` did not complete on WebGPU in a browser worker; reading flex
+/// synchronously is always safe, and uploading needs no read.
+fn copy_weights(from: &Gpt, config: &GptConfig, device: &Device) -> Gpt {
+    struct Collect(Vec<TensorData>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(param.val().into_data());
+        }
+    }
+    struct Load(std::vec::IntoIter<TensorData>, Device);
+    impl ModuleMapper for Load {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let data = self.0.next().expect("same architecture, same parameters");
+            Param::initialized(param.id, Tensor::from_data(data, &self.1))
+        }
+    }
+    let mut host = Collect(Vec::new());
+    from.visit(&mut host);
+    config.init(device).map(&mut Load(host.0.into_iter(), device.clone()))
 }
 
 #[cfg(test)]
