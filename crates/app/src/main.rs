@@ -66,7 +66,10 @@ mod page {
 
         fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
             let request = match msg {
-                Msg::Report(r) => self.state.apply(r),
+                Msg::Report(r) => {
+                    self.state.apply(r);
+                    None
+                }
                 Msg::Train => self.state.start(),
                 Msg::Cancel => self.state.cancel(),
             };
@@ -86,7 +89,6 @@ mod page {
                     </header>
                     { for s.notices.iter().map(|n| html! { <p class="notice">{ n }</p> }) }
                     { self.view_backend() }
-                    { self.view_parity() }
                     <section class="card">
                         <h2>{ "Walking skeleton: learn to reverse a digit string" }</h2>
                         <p>{ format!(
@@ -125,23 +127,6 @@ mod page {
                     };
                     html! { <p id="backend" class="backend" data-kind={b.kind.name()}>{ what }<span class="why">{ why }</span></p> }
                 }
-            }
-        }
-
-        fn view_parity(&self) -> Html {
-            let r = match &self.state.parity {
-                None => return html! {},
-                Some(Err(e)) => {
-                    return html! { <p id="parity" data-agrees="error">{ format!("Self-check could not run: {e}") }</p> };
-                }
-                Some(Ok(r)) => r,
-            };
-            let verdict = if r.agrees() { "matches" } else { "DISAGREES with" };
-            html! {
-                <p id="parity" data-agrees={r.agrees().to_string()} data-max-logit-diff={r.max_logit_diff.to_string()}>
-                    { format!("Self-check: {} {verdict} the CPU reference (largest logit difference {:.1e}; losses {:?} vs {:?})",
-                        r.backend, r.max_logit_diff, r.other_losses, r.flex_losses) }
-                </p>
             }
         }
 

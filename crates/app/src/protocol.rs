@@ -5,7 +5,6 @@ use gloo_worker::{Codec, HandlerId, Worker, WorkerScope};
 use serde::{Deserialize, Serialize};
 use upbringing_lab::BackendKind;
 use upbringing_lab::demo::{DemoConfig, DemoSample};
-use upbringing_lab::parity::ParityReport;
 use wasm_bindgen::JsValue;
 
 /// Which device the page asks for.
@@ -23,8 +22,6 @@ pub enum Request {
     Init(BackendChoice),
     Train(DemoConfig),
     Cancel,
-    /// Run the same weights and data on flex and on the active device.
-    CheckParity,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,8 +51,6 @@ pub enum Report {
         seconds: f64,
     },
     Cancelled,
-    /// The answer to `CheckParity` (an error here does not end a run).
-    Parity(Result<ParityReport, String>),
     /// Anything that ended the run: bad settings, divergence, a lost device, a panic.
     Failed(String),
 }

@@ -10,8 +10,6 @@ use crate::protocol::BackendChoice;
 pub struct Settings {
     pub backend: BackendChoice,
     pub demo: DemoConfig,
-    /// `?check=1`: compare the device against flex on load.
-    pub check_parity: bool,
 }
 
 impl Default for Settings {
@@ -19,7 +17,6 @@ impl Default for Settings {
         Self {
             backend: BackendChoice::Auto,
             demo: DemoConfig::default(),
-            check_parity: false,
         }
     }
 }
@@ -47,7 +44,6 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
                 Ok(n) => s.demo.seed = n,
                 Err(_) => problems.push(format!("ignored seed={value:?}: expected a whole number")),
             },
-            "check" => s.check_parity = value == "1",
             _ => {}
         }
     }

@@ -2,7 +2,6 @@
 //! it. Plain Rust, tested without a browser; the view only reads it.
 
 use upbringing_lab::demo::DemoSample;
-use upbringing_lab::parity::ParityReport;
 
 use crate::protocol::{BackendInfo, Report, Request};
 use crate::query::Settings;
@@ -46,7 +45,6 @@ pub struct AppState {
     pub samples: Vec<DemoSample>,
     pub accuracy: Option<f32>,
     pub seconds: Option<f64>,
-    pub parity: Option<Result<ParityReport, String>>,
 }
 
 impl AppState {
@@ -63,7 +61,6 @@ impl AppState {
             samples: Vec::new(),
             accuracy: None,
             seconds: None,
-            parity: None,
         }
     }
 
@@ -86,7 +83,6 @@ impl AppState {
         *self = Self {
             phase: Phase::Training,
             backend: self.backend.take(),
-            parity: self.parity.take(),
             ..Self::new(self.settings.clone(), Vec::new())
         };
         Some(Request::Train(self.settings.demo.clone()))
@@ -96,16 +92,13 @@ impl AppState {
         (self.phase == Phase::Training).then_some(Request::Cancel)
     }
 
-    /// Fold a worker report into the state; returns a follow-up request, if any.
-    pub fn apply(&mut self, report: Report) -> Option<Request> {
+    pub fn apply(&mut self, report: Report) {
         match report {
             Report::Ready(info) => {
                 self.backend = Some(info);
                 if self.phase == Phase::Detecting {
                     self.phase = Phase::Ready;
                 }
-                // Only now is there a device to check.
-                return self.settings.check_parity.then_some(Request::CheckParity);
             }
             Report::Progress {
                 steps_done,
@@ -130,10 +123,8 @@ impl AppState {
                 self.phase = Phase::Done;
             }
             Report::Cancelled => self.phase = Phase::Cancelled,
-            Report::Parity(r) => self.parity = Some(r),
             Report::Failed(message) => self.phase = Phase::Failed(message),
         }
-        None
     }
 
     /// Mean loss of the first and last tenth of the run (a noisy batch loss
@@ -166,20 +157,8 @@ mod tests {
 
     fn ready() -> AppState {
         let mut s = AppState::new(Settings::default(), vec![]);
-        assert_eq!(s.apply(Report::Ready(info())), None);
+        s.apply(Report::Ready(info()));
         s
-    }
-
-    #[test]
-    fn the_parity_check_is_asked_for_once_a_device_is_ready() {
-        let settings = Settings {
-            check_parity: true,
-            ..Settings::default()
-        };
-        let mut s = AppState::new(settings, vec![]);
-        assert_eq!(s.apply(Report::Ready(info())), Some(Request::CheckParity));
-        s.apply(Report::Parity(Err("no adapter".into())));
-        assert_eq!(s.phase, Phase::Ready, "a failed check does not end anything");
     }
 
     #[test]

@@ -7,7 +7,6 @@ use std::rc::Rc;
 
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use upbringing_lab::demo::DemoRun;
-use upbringing_lab::parity::parity_check;
 use upbringing_lab::{Backend, BackendKind};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
@@ -77,14 +76,6 @@ impl Worker for TrainerWorker {
                 });
             }
             Request::Cancel => self.shared.cancel.set(true),
-            Request::CheckParity => spawn_local(async move {
-                let backend = shared.backend.borrow().clone();
-                let result = match backend {
-                    Some(backend) => parity_check(&backend).await.map_err(|e| e.to_string()),
-                    None => Err("no device yet: ask after Ready".into()),
-                };
-                scope.respond(id, Report::Parity(result));
-            }),
         }
     }
 }

@@ -85,7 +85,7 @@ impl DemoConfig {
             return bad(format!("lr must be in (0, 10), got {}", self.lr));
         }
         if self.d_model == 0
-            || self.d_model % 4 != 0
+            || !self.d_model.is_multiple_of(4)
             || self.d_model > 512
             || self.n_layers == 0
             || self.n_layers > 8

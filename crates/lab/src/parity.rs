@@ -52,7 +52,11 @@ pub async fn parity_check(other: &Backend) -> Result<ParityReport> {
 
     let logits = |model: &Gpt, device: &Device| model.forward(ints(&tokens, [4, 12], device));
     let a = read_floats(logits(&weights, &flex)).await?;
-    let b = read_floats(logits(&copy_weights(&weights, &config, &other.device), &other.device)).await?;
+    let b = read_floats(logits(
+        &copy_weights(&weights, &config, &other.device),
+        &other.device,
+    ))
+    .await?;
     let max_logit_diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
 
     let mut losses = Vec::new();
@@ -99,7 +103,9 @@ fn copy_weights(from: &Gpt, config: &GptConfig, device: &Device) -> Gpt {
     }
     let mut host = Collect(Vec::new());
     from.visit(&mut host);
-    config.init(device).map(&mut Load(host.0.into_iter(), device.clone()))
+    config
+        .init(device)
+        .map(&mut Load(host.0.into_iter(), device.clone()))
 }
 
 #[cfg(test)]
