@@ -57,6 +57,8 @@ async function check(name, fn) {
 async function openPage(query) {
   const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
   const errors = [];
+  const notFound = [];
+  page.on('response', (r) => { if (r.status() === 404) notFound.push(new URL(r.url()).pathname); });
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') errors.push(`worker: ${m.text()}`); }));
@@ -69,7 +71,7 @@ async function openPage(query) {
   const t0 = Date.now();
   await page.goto(base + query);
   await page.waitForSelector('#backend[data-kind]:not([data-kind=""])', { timeout: TIMEOUT_MS });
-  return { page, errors, msToDevice: Date.now() - t0 };
+  return { page, errors, notFound, msToDevice: Date.now() - t0 };
 }
 
 async function train(page) {
@@ -105,7 +107,7 @@ for (const [mode, query, kind, drop] of [
   ['cpu', `?steps=${STEPS.cpu}&backend=cpu`, 'flex', 0.6],
 ]) {
   await check(`${mode}: trains and the loss falls`, async () => {
-    const { page, errors, msToDevice } = await openPage(query);
+    const { page, errors, notFound, msToDevice } = await openPage(query);
     assert.equal(await page.getAttribute('#backend', 'data-kind'), kind, await page.textContent('#backend'));
     const run = await train(page);
     run.msToDevice = msToDevice;
@@ -124,7 +126,10 @@ for (const [mode, query, kind, drop] of [
       await mkdir(artifacts, { recursive: true });
       await page.screenshot({ path: join(artifacts, 'page.png'), fullPage: true });
     }
-    assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), [], 'console errors');
+    // A browser asks for /favicon.ico on its own; any other missing file is a bug.
+    assert.deepEqual(notFound.filter((p) => p !== '/favicon.ico'), [], 'missing files');
+    const missing = /^Failed to load resource: the server responded with a status of 404/;
+    assert.deepEqual(errors.filter((e) => !missing.test(e)), [], 'console errors');
     await page.close();
   });
 }
