@@ -131,10 +131,9 @@ pub async fn policy_gradient_loss(
         .zip(drawn.chunks(n))
         .flat_map(|(q, c)| q.iter().copied().chain(c.iter().map(|&t| t as Token)))
         .collect();
-    let inputs = ints(&full, [rows, p + n], &device).narrow(1, 0, p + n - 1);
-    let targets = ints(&full, [rows, p + n], &device)
-        .narrow(1, p, n)
-        .reshape([rows, n, 1]);
+    let sequences = ints(&full, [rows, p + n], &device); // one upload, two views
+    let inputs = sequences.clone().narrow(1, 0, p + n - 1);
+    let targets = sequences.narrow(1, p, n).reshape([rows, n, 1]);
     let logp_all = log_softmax(model.forward(inputs.clone()).narrow(1, p - 1, n), 2); // [R, N, V]
     let logp = logp_all.clone().gather(2, targets).reshape([rows, n]); // -> [R, N]
 
