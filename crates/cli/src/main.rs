@@ -2,6 +2,7 @@
 //! backend, prints results; everything else lives in the engine.
 
 mod alloc;
+mod progress;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -9,7 +10,8 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use upbringing_lab::bench::{BenchConfig, run_bench};
 use upbringing_lab::demo::{DemoConfig, DemoRun};
-use upbringing_lab::{Backend, BackendKind, VERSION};
+use upbringing_lab::spec::ExperimentSpec;
+use upbringing_lab::{Backend, BackendKind, VERSION, experiment, presets};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +44,36 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Train and evaluate an experiment: a preset or a spec file.
+    Run {
+        /// A preset name (see `upbringing presets`).
+        #[arg(long, conflicts_with = "spec", required_unless_present = "spec")]
+        preset: Option<String>,
+        /// A spec file (JSON; `upbringing spec --preset NAME` prints one to start from).
+        #[arg(long)]
+        spec: Option<std::path::PathBuf>,
+        /// Run seeds 0..N instead of the spec's list.
+        #[arg(long)]
+        seeds: Option<u64>,
+        #[arg(long, default_value = "flex")]
+        backend: String,
+        /// CPU threads for flex (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Write everything (spec, per-seed counts, depth, curves) as JSON.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Write the tidy table (one row per regime, condition, seed, metric).
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
+    /// List the presets, one line each.
+    Presets,
+    /// Print a preset's spec as JSON.
+    Spec {
+        #[arg(long)]
+        preset: String,
+    },
     /// Train the page's demo task (reverse a digit string) and show samples.
     Demo {
         #[arg(long, default_value = "flex")]
@@ -68,8 +100,51 @@ fn backend(name: &str) -> Result<Backend, Box<dyn std::error::Error>> {
     Ok(pollster::block_on(Backend::init(BackendKind::from_name(name)?))?)
 }
 
+/// Size the pool burn-flex runs on; returns the thread count.
+fn set_threads(threads: Option<usize>) -> Result<usize, Box<dyn std::error::Error>> {
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()?;
+    Ok(threads)
+}
+
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
+        Command::Run {
+            preset,
+            spec,
+            seeds,
+            backend: name,
+            threads,
+            out,
+            csv,
+        } => {
+            let mut spec = match (preset, spec) {
+                (Some(name), _) => presets::preset(&name)?,
+                (None, Some(path)) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
+                    ExperimentSpec::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
+                }
+                (None, None) => unreachable!("clap requires --preset or --spec"),
+            };
+            if let Some(n) = seeds {
+                spec.seeds = (0..n).collect();
+            }
+            spec.validate()?;
+            let threads = set_threads(threads)?;
+            let backend = backend(&name)?;
+            let label = format!("{} ({threads} threads)", backend.label);
+            let backend = Backend { label, ..backend };
+            run_experiment(&spec, &backend, out.as_deref(), csv.as_deref())?;
+        }
+        Command::Presets => {
+            for (name, line) in presets::list() {
+                println!("{name:24} {line}");
+            }
+        }
+        Command::Spec { preset } => println!("{}", presets::preset(&preset)?.to_json()),
         Command::Bench {
             config,
             backend: name,
@@ -77,11 +152,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             steps,
             json,
         } => {
-            let threads =
-                threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build_global()?;
+            let threads = set_threads(threads)?;
             let config = BenchConfig::named(&config)?;
             let backend = backend(&name)?;
             let start = Instant::now();
@@ -143,4 +214,52 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+fn run_experiment(
+    spec: &ExperimentSpec,
+    backend: &Backend,
+    out: Option<&std::path::Path>,
+    csv: Option<&std::path::Path>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    eprintln!(
+        "running {:?}: {} regimes x {} seeds on {}",
+        spec.name,
+        spec.regimes.len(),
+        spec.seeds.len(),
+        backend.label
+    );
+    let start = Instant::now();
+    let mut bar = progress::Bar::new(start);
+    let mut results = pollster::block_on(experiment::run(spec, backend, &mut |p| bar.show(p)))?;
+    bar.finish();
+    results.seconds = start.elapsed().as_secs_f64();
+    results.commit = commit();
+    println!("{}", results.table());
+    println!("took {:.0} s", results.seconds);
+    if let Some(path) = out {
+        std::fs::write(path, serde_json::to_string_pretty(&results)?)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = csv {
+        std::fs::write(path, results.csv()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The source commit, if this runs from a git checkout (stamped on results).
+fn commit() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()?;
+    let hash = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    let dirty = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .output()
+        .map(|o| !o.stdout.is_empty())
+        .unwrap_or(false);
+    (!hash.is_empty()).then(|| if dirty { format!("{hash}-dirty") } else { hash })
 }

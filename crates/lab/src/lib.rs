@@ -1,20 +1,29 @@
 //! Upbringing's engine: a tiny GPT, the three objectives every training
 //! regime is built from (next-token loss, policy gradient, the optimiser
-//! loop), sampling, and benchmarks. It knows nothing of the web or the
+//! loop), sampling, worlds, regimes as phase pipelines, the evaluation
+//! suite, and benchmarks. It knows nothing of the web or the
 //! terminal; `cli` and `app` are thin front ends over it.
 
 pub mod backend;
 pub mod bench;
 pub mod demo;
 pub mod error;
+pub mod eval;
+pub mod experiment;
 pub mod loss;
 pub mod model;
 pub mod parity;
+pub mod phase;
 pub mod policy;
+pub mod presets;
+pub mod results;
 pub mod rng;
 pub mod sample;
 pub mod schedule;
+pub mod spec;
+pub mod stats;
 pub mod train;
+pub mod world;
 
 pub use backend::{Backend, BackendKind};
 pub use error::{LabError, Result};

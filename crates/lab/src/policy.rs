@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::backend::read_ints;
 use crate::error::{LabError, Result};
 use crate::model::Gpt;
-use crate::sample::sample;
+use crate::rng::Rng;
+use crate::sample::sample_seeded;
 
 /// A token id on the host.
 pub type Token = u32;
@@ -69,13 +70,15 @@ pub fn group_advantages(rewards: &[f32], group_size: usize) -> Vec<f32> {
 }
 
 /// Sample, score and build the policy-gradient loss for `prompts` (all the
-/// same length). `reward(prompt_index, completion)` scores one completion.
+/// same length). `reward(prompt_index, completion)` scores one completion;
+/// `rng` draws the samples.
 pub async fn policy_gradient_loss(
     model: &Gpt,
     reference: Option<&Gpt>,
     prompts: &[Vec<Token>],
     config: &PolicyConfig,
     stop_token: Option<Token>,
+    rng: &mut Rng,
     mut reward: impl FnMut(usize, &[Token]) -> f32,
 ) -> Result<PolicyBatch> {
     let (g, n) = (config.group_size, config.max_new_tokens);
@@ -99,11 +102,12 @@ pub async fn policy_gradient_loss(
         .flatten()
         .copied()
         .collect();
-    let sampled = sample(
+    let sampled = sample_seeded(
         &policy,
         ints(&repeated, [rows, p], &policy.device()),
         n,
         config.temperature,
+        rng,
     );
     let drawn = read_ints(sampled.narrow(1, p, n)).await?; // the one host read
 
@@ -214,6 +218,7 @@ mod training_tests {
         let prompts = vec![vec![0, 1], vec![2, 4]];
         let reward = |_: usize, c: &[Token]| c.iter().filter(|&&t| t == 3).count() as f32 / 4.0;
         let mut means = Vec::new();
+        let mut rng = crate::rng::Rng::new(5);
         for _ in 0..40 {
             let batch = pollster::block_on(policy_gradient_loss(
                 trainer.model(),
@@ -221,6 +226,7 @@ mod training_tests {
                 &prompts,
                 &config,
                 None,
+                &mut rng,
                 reward,
             ))
             .unwrap();
@@ -264,6 +270,7 @@ mod training_tests {
             &[vec![1, 2]],
             &config,
             Some(0),
+            &mut crate::rng::Rng::new(1),
             |_, c| c.len() as f32,
         ))
         .unwrap();
@@ -280,6 +287,7 @@ mod training_tests {
             &[vec![1], vec![1, 2]],
             &config,
             None,
+            &mut crate::rng::Rng::new(1),
             |_, _| 0.0,
         ));
         assert!(ragged.err().unwrap().to_string().contains("share a length"));

@@ -1,0 +1,214 @@
+//! Running an experiment: every regime, every seed, then the evaluation suite.
+//!
+//! Regimes form a prefix tree: a phase is keyed by a hash of everything that
+//! determines it (world, model, seed and the phases up to and including it),
+//! and a key already trained is reused instead of trained again. A phase's
+//! randomness is derived from its key, so sharing never changes a result.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::Backend;
+use crate::error::Result;
+use crate::eval::{Condition, Counts, depth, score};
+use crate::model::Gpt;
+use crate::phase::{PhaseLog, train_phase};
+use crate::results::{DepthRow, ExperimentResults, LogRow, Row};
+use crate::rng::Rng;
+use crate::spec::{ExperimentSpec, PhaseSpec, WorldSpec};
+
+/// Work units an evaluation condition counts for in progress reports
+/// (roughly its cost in training steps).
+const EVAL_UNITS: usize = 5;
+/// Exploit answers per input length in the depth view.
+const DEPTH_TASKS: usize = 64;
+
+/// flex keeps one global generator: seeding and initialising a model must not
+/// interleave with another thread's.
+static INIT: Mutex<()> = Mutex::new(());
+
+/// Where a run is, for progress bars.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub seed: u64,
+    pub regime: String,
+    /// The phase being trained, or the condition being scored.
+    pub stage: String,
+}
+
+/// FNV-1a: a stable 64-bit hash (std's `DefaultHasher` may change between releases).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+}
+
+/// The key of each prefix of `phases`: phase names do not count (two regimes
+/// may call the same training by different names).
+pub fn prefix_keys(spec: &ExperimentSpec, seed: u64, phases: &[PhaseSpec]) -> Vec<u64> {
+    let mut text = serde_json::to_string(&(&spec.world, &spec.model, seed)).expect("serialisable");
+    phases
+        .iter()
+        .map(|p| {
+            let unnamed = PhaseSpec {
+                name: String::new(),
+                ..p.clone()
+            };
+            text.push_str(&serde_json::to_string(&unnamed).expect("serialisable"));
+            fnv1a(text.as_bytes())
+        })
+        .collect()
+}
+
+/// What one seed produced.
+pub struct SeedOutcome {
+    pub rows: Vec<Row>,
+    pub depth: Vec<DepthRow>,
+    pub logs: Vec<LogRow>,
+    /// Phases actually trained (shared prefixes count once).
+    pub phases_trained: usize,
+}
+
+/// Total progress units for one seed (each shared prefix counted once).
+pub fn units_per_seed(spec: &ExperimentSpec, seed: u64) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    let mut units = 0;
+    for r in &spec.regimes {
+        for (p, key) in r.phases.iter().zip(prefix_keys(spec, seed, &r.phases)) {
+            if seen.insert(key) {
+                units += p.steps;
+            }
+        }
+        units += (Condition::ALL.len() + 1) * EVAL_UNITS + spec.eval.attack.steps;
+    }
+    units
+}
+
+/// Train and evaluate every regime for one seed. `on_units(n, regime, stage)`
+/// reports `n` more units done.
+pub async fn run_seed(
+    spec: &ExperimentSpec,
+    backend: &Backend,
+    seed: u64,
+    on_units: &mut dyn FnMut(usize, &str, &str),
+) -> Result<SeedOutcome> {
+    let world = spec.world.build()?;
+    let WorldSpec::GradedTasks(world_spec) = &spec.world;
+    let lengths = world_spec.lengths;
+    let device = backend.device.clone();
+    let init: Gpt = {
+        let _lock = INIT.lock().unwrap_or_else(|e| e.into_inner());
+        device.seed(seed);
+        spec.model.gpt(&world).init(&device)
+    };
+    let mut cache: HashMap<u64, Gpt> = HashMap::new();
+    let mut out = SeedOutcome {
+        rows: vec![],
+        depth: vec![],
+        logs: vec![],
+        phases_trained: 0,
+    };
+    for regime in &spec.regimes {
+        let keys = prefix_keys(spec, seed, &regime.phases);
+        let mut model = init.clone();
+        let mut before: Option<Gpt> = None;
+        let mut logs: Vec<(String, PhaseLog)> = vec![];
+        for (phase, &key) in regime.phases.iter().zip(&keys) {
+            if phase.alignment && before.is_none() {
+                before = Some(model.clone());
+            }
+            model = match cache.get(&key) {
+                Some(trained) => trained.clone(),
+                None => {
+                    let mut report = |n: usize| on_units(n, &regime.name, &phase.name);
+                    let (trained, log) = train_phase(&world, lengths, phase, model, key, &mut report).await?;
+                    out.phases_trained += 1;
+                    logs.push((phase.name.clone(), log));
+                    cache.insert(key, trained.clone());
+                    trained
+                }
+            };
+        }
+        for (phase, log) in logs {
+            out.logs.push(LogRow {
+                regime: regime.name.clone(),
+                seed,
+                phase,
+                log,
+            });
+        }
+        let final_key = *keys.last().expect("validated: regimes have phases");
+        for (ci, condition) in Condition::ALL.into_iter().enumerate() {
+            // The same tasks and sampling noise for every regime at this seed
+            // (common random numbers): differences are the models'.
+            let mut rng = Rng::new(seed).fork(100 + ci as u64);
+            let (mix, lens, prefill) = condition.setup(&spec.eval, world_spec);
+            let scored = if condition == Condition::AfterAttack {
+                let mut report = |n: usize| on_units(n, &regime.name, "fine-tuning attack");
+                let attack_seed = Rng::new(final_key).fork(7).next_u64();
+                let (attacked, _) =
+                    train_phase(&world, lengths, &spec.eval.attack, model.clone(), attack_seed, &mut report).await?;
+                attacked
+            } else {
+                model.clone()
+            };
+            let counts: Counts = score(
+                &world,
+                &scored,
+                &mix,
+                lens,
+                prefill,
+                spec.eval.episodes,
+                spec.eval.probes,
+                &mut rng,
+            )
+            .await?;
+            on_units(EVAL_UNITS, &regime.name, condition.name());
+            out.rows.push(Row {
+                regime: regime.name.clone(),
+                seed,
+                condition,
+                counts,
+            });
+        }
+        if let Some(before) = before {
+            let mut rng = Rng::new(seed).fork(99);
+            let kl = depth(&world, &before, &model, &spec.eval.tasks, lengths, DEPTH_TASKS, &mut rng).await?;
+            out.depth.push(DepthRow {
+                regime: regime.name.clone(),
+                seed,
+                kl,
+            });
+        }
+        on_units(EVAL_UNITS, &regime.name, "depth");
+    }
+    Ok(out)
+}
+
+/// Run the whole experiment, one seed after another.
+pub async fn run(
+    spec: &ExperimentSpec,
+    backend: &Backend,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<ExperimentResults> {
+    spec.validate()?;
+    let total = spec.seeds.iter().map(|&s| units_per_seed(spec, s)).sum();
+    let mut done = 0;
+    let mut outcomes = vec![];
+    for &seed in &spec.seeds {
+        let mut on_units = |n: usize, regime: &str, stage: &str| {
+            done += n;
+            on_progress(&Progress {
+                done,
+                total,
+                seed,
+                regime: regime.into(),
+                stage: stage.into(),
+            });
+        };
+        outcomes.push(run_seed(spec, backend, seed, &mut on_units).await?);
+    }
+    Ok(ExperimentResults::assemble(spec, backend, outcomes))
+}
