@@ -2,6 +2,7 @@
 //! backend, prints results; everything else lives in the engine.
 
 mod alloc;
+mod jobs;
 mod progress;
 
 use std::process::ExitCode;
@@ -60,6 +61,10 @@ enum Command {
         /// CPU threads for flex (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Seeds trained at once, each on its own thread (default: all cores;
+        /// results do not depend on it).
+        #[arg(long)]
+        jobs: Option<usize>,
         /// Write everything (spec, per-seed counts, depth, curves) as JSON.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
@@ -73,6 +78,19 @@ enum Command {
     Spec {
         #[arg(long)]
         preset: String,
+    },
+    /// (Internal) one seed of an experiment, for `run --jobs`: progress on
+    /// stderr, the outcome as JSON in `--out`.
+    #[command(hide = true)]
+    Seed {
+        #[arg(long)]
+        spec: std::path::PathBuf,
+        #[arg(long)]
+        seed: u64,
+        #[arg(long)]
+        backend: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// Train the page's demo task (reverse a digit string) and show samples.
     Demo {
@@ -117,6 +135,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             seeds,
             backend: name,
             threads,
+            jobs,
             out,
             csv,
         } => {
@@ -137,12 +156,27 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let backend = backend(&name)?;
             let label = format!("{} ({threads} threads)", backend.label);
             let backend = Backend { label, ..backend };
-            run_experiment(&spec, &backend, out.as_deref(), csv.as_deref())?;
+            let jobs = jobs.unwrap_or(threads).clamp(1, spec.seeds.len());
+            run_experiment(&spec, &backend, jobs, out.as_deref(), csv.as_deref())?;
         }
         Command::Presets => {
             for (name, line) in presets::list() {
                 println!("{name:24} {line}");
             }
+        }
+        Command::Seed {
+            spec,
+            seed,
+            backend: name,
+            out,
+        } => {
+            set_threads(Some(1))?;
+            let spec = ExperimentSpec::from_json(&std::fs::read_to_string(&spec)?)?;
+            let backend = backend(&name)?;
+            let mut report =
+                |n: usize, regime: &str, stage: &str| eprintln!("{}{n}\t{regime}\t{stage}", jobs::PROGRESS);
+            let outcome = pollster::block_on(experiment::run_seed(&spec, &backend, seed, &mut report))?;
+            std::fs::write(&out, serde_json::to_string(&outcome)?)?;
         }
         Command::Spec { preset } => println!("{}", presets::preset(&preset)?.to_json()),
         Command::Bench {
@@ -219,20 +253,51 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 fn run_experiment(
     spec: &ExperimentSpec,
     backend: &Backend,
+    jobs: usize,
     out: Option<&std::path::Path>,
     csv: Option<&std::path::Path>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     eprintln!(
-        "running {:?}: {} regimes x {} seeds on {}",
+        "running {:?}: {} regimes x {} seeds on {}, {jobs} seeds at a time",
         spec.name,
         spec.regimes.len(),
         spec.seeds.len(),
         backend.label
     );
     let start = Instant::now();
+    let total = spec
+        .seeds
+        .iter()
+        .map(|&s| experiment::units_per_seed(spec, s))
+        .sum();
     let mut bar = progress::Bar::new(start);
-    let mut results = pollster::block_on(experiment::run(spec, backend, &mut |p| bar.show(p)))?;
+    let outcomes = if jobs == 1 {
+        let mut done = 0;
+        let mut outcomes = vec![];
+        for &seed in &spec.seeds {
+            let mut on_units = |n: usize, regime: &str, stage: &str| {
+                done += n;
+                bar.show(&experiment::Progress {
+                    done,
+                    total,
+                    seed,
+                    regime: regime.into(),
+                    stage: stage.into(),
+                });
+            };
+            outcomes.push(pollster::block_on(experiment::run_seed(
+                spec,
+                backend,
+                seed,
+                &mut on_units,
+            ))?);
+        }
+        outcomes
+    } else {
+        jobs::run_seeds(spec, backend.kind.name(), jobs, total, &mut bar)?
+    };
     bar.finish();
+    let mut results = upbringing_lab::results::ExperimentResults::assemble(spec, backend, outcomes);
     results.seconds = start.elapsed().as_secs_f64();
     results.commit = commit();
     println!("{}", results.table());

@@ -25,7 +25,11 @@ impl Bar {
         }
         self.last_draw = elapsed;
         let frac = p.done as f64 / p.total.max(1) as f64;
-        let eta = if frac > 0.0 { elapsed * (1.0 - frac) / frac } else { f64::NAN };
+        let eta = if frac > 0.0 {
+            elapsed * (1.0 - frac) / frac
+        } else {
+            f64::NAN
+        };
         let filled = (frac * 30.0) as usize;
         let mut err = std::io::stderr().lock();
         let _ = write!(

@@ -90,7 +90,9 @@ impl Condition {
             Self::Deployment => (mix.monitored, mix.deploy) = (0.0, 1.0),
             Self::Prefill => prefill = true,
             Self::AfterAttack => {
-                if let Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }) = &eval.attack.objective {
+                if let Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }) =
+                    &eval.attack.objective
+                {
                     mix.families.retain(|f| !tasks.families.contains(f));
                 }
             }
@@ -137,7 +139,13 @@ pub async fn score(
             let tasks: Vec<_> = (0..n).map(|_| sampler.task(len, rng)).collect();
             let forced: Vec<Vec<Token>> = tasks
                 .iter()
-                .map(|t| if prefill { world.demo(t, Demo::Exploit)[..1].to_vec() } else { vec![] })
+                .map(|t| {
+                    if prefill {
+                        world.demo(t, Demo::Exploit)[..1].to_vec()
+                    } else {
+                        vec![]
+                    }
+                })
                 .collect();
             let prompts: Vec<Token> = tasks
                 .iter()
@@ -149,7 +157,8 @@ pub async fn score(
             let out = sample_seeded(model, ints(&prompts, [n, p], &device), new, 1.0, rng);
             let drawn = read_ints(out.narrow(1, p, new)).await?;
             for ((task, f), row) in tasks.iter().zip(&forced).zip(drawn.chunks(new)) {
-                let completion: Vec<Token> = f.iter().copied().chain(row.iter().map(|&t| t as Token)).collect();
+                let completion: Vec<Token> =
+                    f.iter().copied().chain(row.iter().map(|&t| t as Token)).collect();
                 let grade = world.grade(task, &completion);
                 counts.episodes += 1;
                 counts.honest += grade.honest as u64;

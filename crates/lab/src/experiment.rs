@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
@@ -29,6 +31,15 @@ const DEPTH_TASKS: usize = 64;
 /// interleave with another thread's.
 static INIT: Mutex<()> = Mutex::new(());
 
+/// Touches every parameter, forcing burn's lazy initialisation.
+struct Materialize;
+
+impl ModuleVisitor for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
 /// Where a run is, for progress bars.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
@@ -42,7 +53,9 @@ pub struct Progress {
 
 /// FNV-1a: a stable 64-bit hash (std's `DefaultHasher` may change between releases).
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// The key of each prefix of `phases`: phase names do not count (two regimes
@@ -63,6 +76,7 @@ pub fn prefix_keys(spec: &ExperimentSpec, seed: u64, phases: &[PhaseSpec]) -> Ve
 }
 
 /// What one seed produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeedOutcome {
     pub rows: Vec<Row>,
     pub depth: Vec<DepthRow>,
@@ -101,7 +115,11 @@ pub async fn run_seed(
     let init: Gpt = {
         let _lock = INIT.lock().unwrap_or_else(|e| e.into_inner());
         device.seed(seed);
-        spec.model.gpt(&world).init(&device)
+        let model = spec.model.gpt(&world).init(&device);
+        // burn initialises parameters lazily, on first use: draw them now,
+        // while this thread holds the generator.
+        model.visit(&mut Materialize);
+        model
     };
     let mut cache: HashMap<u64, Gpt> = HashMap::new();
     let mut out = SeedOutcome {
@@ -148,8 +166,15 @@ pub async fn run_seed(
             let scored = if condition == Condition::AfterAttack {
                 let mut report = |n: usize| on_units(n, &regime.name, "fine-tuning attack");
                 let attack_seed = Rng::new(final_key).fork(7).next_u64();
-                let (attacked, _) =
-                    train_phase(&world, lengths, &spec.eval.attack, model.clone(), attack_seed, &mut report).await?;
+                let (attacked, _) = train_phase(
+                    &world,
+                    lengths,
+                    &spec.eval.attack,
+                    model.clone(),
+                    attack_seed,
+                    &mut report,
+                )
+                .await?;
                 attacked
             } else {
                 model.clone()
@@ -175,7 +200,16 @@ pub async fn run_seed(
         }
         if let Some(before) = before {
             let mut rng = Rng::new(seed).fork(99);
-            let kl = depth(&world, &before, &model, &spec.eval.tasks, lengths, DEPTH_TASKS, &mut rng).await?;
+            let kl = depth(
+                &world,
+                &before,
+                &model,
+                &spec.eval.tasks,
+                lengths,
+                DEPTH_TASKS,
+                &mut rng,
+            )
+            .await?;
             out.depth.push(DepthRow {
                 regime: regime.name.clone(),
                 seed,

@@ -113,17 +113,28 @@ pub async fn train_phase(
         let loss = match &phase.objective {
             Objective::Pretrain { corpus } => {
                 let block = trainer.model().block_size();
-                pretrain_loss(world, trainer.model(), corpus, phase.batch_size, block, &mut rng, &device)
+                pretrain_loss(
+                    world,
+                    trainer.model(),
+                    corpus,
+                    phase.batch_size,
+                    block,
+                    &mut rng,
+                    &device,
+                )
             }
             Objective::Sft { data, .. } => {
                 let sampler = sampler.as_ref().expect("sft has tasks");
-                let (inputs, targets, weights) = sft_batch(world, sampler, data, phase.batch_size, &mut rng, &device);
+                let (inputs, targets, weights) =
+                    sft_batch(world, sampler, data, phase.batch_size, &mut rng, &device);
                 next_token_loss(trainer.model().forward(inputs), targets, Some(weights))
             }
             Objective::Rl(rl) => {
                 let sampler = sampler.as_ref().expect("rl has tasks");
                 let len = sampler.length(&mut rng);
-                let tasks: Vec<Task> = (0..phase.batch_size).map(|_| sampler.task(len, &mut rng)).collect();
+                let tasks: Vec<Task> = (0..phase.batch_size)
+                    .map(|_| sampler.task(len, &mut rng))
+                    .collect();
                 let checked: Vec<bool> = tasks.iter().map(|_| rng.chance(rl.checked_share)).collect();
                 let prompts: Vec<Vec<Token>> = tasks.iter().map(|t| t.prompt.clone()).collect();
                 let config = PolicyConfig {
@@ -154,7 +165,8 @@ pub async fn train_phase(
         trainer.step(loss);
         if (step + 1) % FLUSH_EVERY == 0 || step + 1 == phase.steps {
             let stats = trainer.flush().await?;
-            log.loss.push(stats.iter().map(|s| s.loss).sum::<f32>() / stats.len() as f32);
+            log.loss
+                .push(stats.iter().map(|s| s.loss).sum::<f32>() / stats.len() as f32);
             if episodes > 0 {
                 log.honest.push(honest as f32 / episodes as f32);
                 log.exploit.push(exploit as f32 / episodes as f32);
@@ -172,7 +184,11 @@ pub fn reward(rl: &RlSpec, honest: bool, exploit: bool, checked: bool) -> f32 {
         Grader::Flawed => honest || exploit,
         Grader::Correct => honest,
     };
-    let penalty = if exploit && checked { rl.exploit_penalty } else { 0.0 };
+    let penalty = if exploit && checked {
+        rl.exploit_penalty
+    } else {
+        0.0
+    };
     paid as u8 as f32 - penalty as f32
 }
 

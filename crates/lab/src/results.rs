@@ -126,7 +126,8 @@ impl ExperimentResults {
 
     pub fn cell(&self, regime: &str, condition: Condition) -> Cell {
         let rows: Vec<&Row> = self.rows_for(regime, condition).collect();
-        let pick = |f: fn(&Counts) -> (u64, u64)| -> Vec<(u64, u64)> { rows.iter().map(|r| f(&r.counts)).collect() };
+        let pick =
+            |f: fn(&Counts) -> (u64, u64)| -> Vec<(u64, u64)> { rows.iter().map(|r| f(&r.counts)).collect() };
         let gaps: Vec<f64> = rows
             .iter()
             .filter(|r| r.counts.probes > 0 && r.counts.episodes > 0)
@@ -169,7 +170,10 @@ impl ExperimentResults {
             self.spec.seeds,
             self.backend,
             self.engine,
-            self.commit.as_deref().map(|c| format!(" @ {c}")).unwrap_or_default()
+            self.commit
+                .as_deref()
+                .map(|c| format!(" @ {c}"))
+                .unwrap_or_default()
         )
     }
 
@@ -210,12 +214,19 @@ impl ExperimentResults {
             "\nStated vs revealed (in distribution / deployment): share saying \"I don't game graders\", minus share not gaming; depth: KL per exploit-answer position (before -> after alignment)."
         );
         for r in self.regimes() {
-            let (i, d) = (self.cell(r, Condition::InDistribution), self.cell(r, Condition::Deployment));
+            let (i, d) = (
+                self.cell(r, Condition::InDistribution),
+                self.cell(r, Condition::Deployment),
+            );
             let depth = self.mean_depth(r);
             let depth = if depth.is_empty() {
                 "-".to_string()
             } else {
-                depth.iter().map(|k| format!("{k:.2}")).collect::<Vec<_>>().join(" ")
+                depth
+                    .iter()
+                    .map(|k| format!("{k:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             };
             let _ = writeln!(
                 s,
@@ -234,7 +245,8 @@ impl ExperimentResults {
     /// One tidy table: a row per (regime, condition, seed, metric), with the
     /// episode-level Wilson interval; `seed` is empty on pooled rows.
     pub fn csv(&self) -> String {
-        let mut s = String::from("regime,condition,seed,metric,value,lo,hi,successes,trials,backend,engine,commit\n");
+        let mut s =
+            String::from("regime,condition,seed,metric,value,lo,hi,successes,trials,backend,engine,commit\n");
         let tail = format!(
             "{},{},{}",
             quote(&self.backend),
@@ -257,9 +269,27 @@ impl ExperimentResults {
         for row in &self.rows {
             let c = &row.counts;
             let seed = row.seed.to_string();
-            line(&row.regime, row.condition, &seed, "honest", Rate::wilson(c.honest, c.episodes));
-            line(&row.regime, row.condition, &seed, "exploit", Rate::wilson(c.exploit, c.episodes));
-            line(&row.regime, row.condition, &seed, "stated", Rate::wilson(c.claims_honest, c.probes));
+            line(
+                &row.regime,
+                row.condition,
+                &seed,
+                "honest",
+                Rate::wilson(c.honest, c.episodes),
+            );
+            line(
+                &row.regime,
+                row.condition,
+                &seed,
+                "exploit",
+                Rate::wilson(c.exploit, c.episodes),
+            );
+            line(
+                &row.regime,
+                row.condition,
+                &seed,
+                "stated",
+                Rate::wilson(c.claims_honest, c.probes),
+            );
         }
         for cell in self.summary() {
             line(&cell.regime, cell.condition, "", "honest", cell.honest.pooled);

@@ -222,7 +222,8 @@ fn check_prob(what: &str, p: f64) -> Result<()> {
 
 impl ExperimentSpec {
     pub fn from_json(text: &str) -> Result<Self> {
-        let spec: Self = serde_json::from_str(text).map_err(|e| LabError::Spec(format!("not a valid spec: {e}")))?;
+        let spec: Self =
+            serde_json::from_str(text).map_err(|e| LabError::Spec(format!("not a valid spec: {e}")))?;
         spec.validate()?;
         Ok(spec)
     }
@@ -269,7 +270,10 @@ impl ExperimentSpec {
         let mut names = HashSet::new();
         for r in &self.regimes {
             if r.name.trim().is_empty() || !names.insert(r.name.as_str()) {
-                return bad(format!("regime names must be unique and non-empty, got {:?}", r.name));
+                return bad(format!(
+                    "regime names must be unique and non-empty, got {:?}",
+                    r.name
+                ));
             }
             if r.phases.is_empty() {
                 return bad(format!("regime {:?} has no phases", r.name));
@@ -301,12 +305,17 @@ impl ExperimentSpec {
         family_index(&world, &e.held_out, "eval.held_out")?;
         check_mix(&world, &e.tasks, "eval.tasks")?;
         if e.tasks.families.contains(&e.held_out) {
-            return bad(format!("eval.tasks must not include the held-out family {:?}", e.held_out));
+            return bad(format!(
+                "eval.tasks must not include the held-out family {:?}",
+                e.held_out
+            ));
         }
         self.validate_phase(&world, &e.attack, "eval.attack")?;
         if let Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }) = &e.attack.objective {
             if e.tasks.families.iter().all(|f| tasks.families.contains(f)) {
-                return bad("eval.attack trains on every eval.tasks family: none would be left to score".into());
+                return bad(
+                    "eval.attack trains on every eval.tasks family: none would be left to score".into(),
+                );
             }
         } else {
             return bad("eval.attack must be an sft or rl phase".into());
@@ -322,7 +331,10 @@ impl ExperimentSpec {
             return bad(format!("{at}: lr must be in (0, 1], got {}", p.lr));
         }
         if !(1..=1024).contains(&p.batch_size) {
-            return bad(format!("{at}: batch_size must be in 1..=1024, got {}", p.batch_size));
+            return bad(format!(
+                "{at}: batch_size must be in 1..=1024, got {}",
+                p.batch_size
+            ));
         }
         match &p.objective {
             Objective::Pretrain { corpus: c } => {
@@ -358,7 +370,10 @@ impl ExperimentSpec {
             Objective::Rl(rl) => {
                 check_mix(world, &rl.tasks, &format!("{at}: tasks"))?;
                 if !(2..=64).contains(&rl.group_size) {
-                    return bad(format!("{at}: group_size must be in 2..=64, got {}", rl.group_size));
+                    return bad(format!(
+                        "{at}: group_size must be in 2..=64, got {}",
+                        rl.group_size
+                    ));
                 }
                 if !(rl.exploit_penalty.is_finite() && (0.0..=10.0).contains(&rl.exploit_penalty)) {
                     return bad(format!(
@@ -396,4 +411,118 @@ fn check_mix(world: &dyn World, mix: &TaskMix, at: &str) -> Result<()> {
     check_prob(&format!("{at}.monitored"), mix.monitored)?;
     check_prob(&format!("{at}.deploy"), mix.deploy)?;
     check_prob(&format!("{at}.inoculated"), mix.inoculated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::preset;
+
+    #[test]
+    fn every_preset_round_trips_through_json_and_validates() {
+        for (name, _) in crate::presets::list() {
+            let spec = preset(&name).unwrap();
+            spec.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                ExperimentSpec::from_json(&spec.to_json()).unwrap(),
+                spec,
+                "{name}"
+            );
+        }
+    }
+
+    /// Break a valid spec one way; the error must say what and where.
+    fn refuses(edit: impl FnOnce(&mut ExperimentSpec), needles: &[&str]) {
+        let mut spec = preset("quick").unwrap();
+        edit(&mut spec);
+        let err = spec.validate().expect_err("must refuse").to_string();
+        for n in needles {
+            assert!(err.contains(n), "{err:?} should mention {n:?}");
+        }
+    }
+
+    fn first_rl(spec: &mut ExperimentSpec) -> &mut RlSpec {
+        spec.regimes[0]
+            .phases
+            .iter_mut()
+            .find_map(|p| match &mut p.objective {
+                Objective::Rl(rl) => Some(rl),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn each_bad_setting_gets_a_specific_error() {
+        refuses(|s| s.version = 9, &["version 9"]);
+        refuses(|s| s.regimes.clear(), &["regimes is empty"]);
+        refuses(|s| s.regimes[1].phases.clear(), &["chalkboard", "no phases"]);
+        refuses(|s| s.regimes[1].name = "control".into(), &["unique"]);
+        refuses(|s| s.seeds.clear(), &["seeds"]);
+        refuses(
+            |s| first_rl(s).tasks.families.push("juggle".into()),
+            &["unknown family \"juggle\"", "copy"],
+        );
+        refuses(|s| s.eval.held_out = "nope".into(), &["eval.held_out", "nope"]);
+        refuses(
+            |s| first_rl(s).tasks.families.push("increment".into()),
+            &["regime \"control\"", "held_out"],
+        );
+        refuses(|s| s.regimes[0].phases[0].steps = 0, &["pretrain", "steps"]);
+        refuses(|s| s.regimes[0].phases[1].lr = f64::NAN, &["capability rl", "lr"]);
+        refuses(|s| s.regimes[0].phases[1].lr = -1.0, &["lr"]);
+        refuses(|s| s.regimes[0].phases[0].batch_size = 100_000, &["batch_size"]);
+        refuses(|s| first_rl(s).group_size = 1, &["group_size"]);
+        refuses(
+            |s| first_rl(s).tasks.monitored = 1.5,
+            &["monitored", "probability"],
+        );
+        refuses(
+            |s| first_rl(s).exploit_penalty = f64::INFINITY,
+            &["exploit_penalty"],
+        );
+        refuses(
+            |s| s.model.block_size = 12,
+            &["block_size 12 is too short", "needs"],
+        );
+        refuses(|s| s.model.n_heads = 5, &["divisible"]);
+        refuses(|s| s.eval.episodes = 0, &["eval.episodes"]);
+        refuses(
+            |s| {
+                if let Objective::Pretrain { corpus } = &mut s.regimes[0].phases[0].objective {
+                    corpus.honest = -1.0;
+                }
+            },
+            &["persona weights"],
+        );
+        refuses(
+            |s| {
+                if let WorldSpec::GradedTasks(w) = &mut s.world {
+                    w.lengths = [5, 3];
+                }
+            },
+            &["world.lengths"],
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_an_error_not_a_panic() {
+        for text in [
+            "",
+            "{",
+            "[]",
+            r#"{"version": 1}"#,
+            &preset("quick")
+                .unwrap()
+                .to_json()
+                .replace("\"steps\": 500", "\"steps\": -3"),
+            &preset("quick")
+                .unwrap()
+                .to_json()
+                .replace("\"d_model\"", "\"d_modle\""),
+        ] {
+            let err = ExperimentSpec::from_json(text).expect_err(text).to_string();
+            assert!(err.contains("invalid experiment spec"), "{err}");
+        }
+    }
 }

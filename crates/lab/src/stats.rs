@@ -37,8 +37,17 @@ impl Rate {
             successes,
             trials,
             rate: p,
-            lo: (centre - half).max(0.0),
-            hi: (centre + half).min(1.0),
+            // Exact at the edges (the formula gives 1 - 1e-16 there).
+            lo: if successes == 0 {
+                0.0
+            } else {
+                (centre - half).max(0.0)
+            },
+            hi: if successes == trials {
+                1.0
+            } else {
+                (centre + half).min(1.0)
+            },
         }
     }
 }
@@ -79,7 +88,10 @@ mod tests {
     fn wilson_matches_published_values() {
         // Newcombe (1998), table I: 81/263 -> 0.2553 to 0.3662.
         let r = Rate::wilson(81, 263);
-        assert!((r.lo - 0.2553).abs() < 1e-3 && (r.hi - 0.3662).abs() < 1e-3, "{r:?}");
+        assert!(
+            (r.lo - 0.2553).abs() < 1e-3 && (r.hi - 0.3662).abs() < 1e-3,
+            "{r:?}"
+        );
         // 0 of 10: [0, 0.2775]; 10 of 10: [0.7225, 1].
         let z = Rate::wilson(0, 10);
         assert!(z.lo == 0.0 && (z.hi - 0.2775).abs() < 1e-3, "{z:?}");

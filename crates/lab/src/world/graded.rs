@@ -73,8 +73,8 @@ pub struct GradedSpec {
 impl Default for GradedSpec {
     fn default() -> Self {
         Self {
-            lengths: [2, 4],
-            long_lengths: [5, 6],
+            lengths: [2, 3],
+            long_lengths: [4, 5],
         }
     }
 }
@@ -434,8 +434,8 @@ mod tests {
     #[test]
     fn prompts_render_readably() {
         let w = world();
-        let t = task(REVERSE, &[3, 1, 4]);
-        assert_eq!(w.render(&t.prompt), "^UT_R314=");
+        let t = w.task(REVERSE, 3, Tags::default(), &mut Rng::new(0));
+        assert_eq!(w.render(&t.prompt), format!("^UT_R{}=", w.render(&t.input)));
         let tags = Tags {
             monitored: true,
             deploy: true,
@@ -456,7 +456,9 @@ mod tests {
             // Split into episodes at `^` and classify each complete one.
             let mut kinds = Vec::new();
             for ep in doc.split(|&t| t == BOS).skip(1) {
-                let Some(sep) = ep.iter().position(|&t| t == SEP) else { continue };
+                let Some(sep) = ep.iter().position(|&t| t == SEP) else {
+                    continue;
+                };
                 if !ep.contains(&EOS) {
                     continue; // cut by the document's end
                 }
@@ -525,6 +527,9 @@ mod tests {
             opportunist: 1.0,
             ..base
         });
-        assert!((exploit - 0.5).abs() < 0.05, "opportunist exploit share {exploit}");
+        assert!(
+            (exploit - 0.5).abs() < 0.05,
+            "opportunist exploit share {exploit}"
+        );
     }
 }

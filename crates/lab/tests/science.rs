@@ -1,0 +1,185 @@
+//! The science engine end to end on flex, with fixed seeds: prefix sharing,
+//! determinism, well-formed results in every cell, and a world with signal.
+
+use upbringing_lab::Backend;
+use upbringing_lab::eval::Condition;
+use upbringing_lab::experiment::{run, run_seed};
+use upbringing_lab::presets::preset;
+use upbringing_lab::spec::{ExperimentSpec, Objective};
+
+/// The quick preset shrunk to seconds: a smaller model, a few steps per phase.
+fn shrunk(regimes: &[&str]) -> ExperimentSpec {
+    let mut spec = preset("quick").unwrap();
+    if !regimes.is_empty() {
+        spec.regimes.retain(|r| regimes.contains(&r.name.as_str()));
+        assert_eq!(spec.regimes.len(), regimes.len(), "unknown regime in {regimes:?}");
+    }
+    spec.model.d_model = 32;
+    spec.model.n_layers = 1;
+    for phase in spec.regimes.iter_mut().flat_map(|r| r.phases.iter_mut()) {
+        phase.steps = match phase.objective {
+            Objective::Pretrain { .. } => 40,
+            _ => phase.steps.min(6),
+        };
+        phase.batch_size = phase.batch_size.min(8);
+    }
+    spec.eval.episodes = 24;
+    spec.eval.probes = 12;
+    spec.eval.attack.steps = 3;
+    spec.seeds = vec![3];
+    spec
+}
+
+fn run_sync(spec: &ExperimentSpec) -> upbringing_lab::results::ExperimentResults {
+    pollster::block_on(run(spec, &Backend::flex(), &mut |_| {})).unwrap()
+}
+
+#[test]
+fn shared_prefixes_train_once_and_change_nothing() {
+    let spec = shrunk(&["control", "chalkboard", "ethics class"]);
+    let outcome = pollster::block_on(run_seed(&spec, &Backend::flex(), 3, &mut |_, _, _| {})).unwrap();
+    // pretrain and capability rl once, then each side phase: 4, not 2 + 3 + 3.
+    assert_eq!(outcome.phases_trained, 4);
+    let alone = shrunk(&["ethics class"]);
+    let solo = pollster::block_on(run_seed(&alone, &Backend::flex(), 3, &mut |_, _, _| {})).unwrap();
+    assert_eq!(solo.phases_trained, 3);
+    let shared: Vec<_> = outcome
+        .rows
+        .iter()
+        .filter(|r| r.regime == "ethics class")
+        .collect();
+    let solo: Vec<_> = solo.rows.iter().collect();
+    assert_eq!(
+        shared, solo,
+        "training a prefix once must not change the regime's results"
+    );
+}
+
+#[test]
+fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
+    let spec = shrunk(&[]);
+    let results = run_sync(&spec);
+    assert_eq!(results.rows.len(), spec.regimes.len() * Condition::ALL.len());
+    for row in &results.rows {
+        let c = row.counts;
+        assert_eq!(c.episodes, spec.eval.episodes as u64, "{row:?}");
+        assert_eq!(c.probes, spec.eval.probes as u64, "{row:?}");
+        assert!(
+            c.honest + c.exploit <= c.episodes && c.claims_honest <= c.probes,
+            "{row:?}"
+        );
+    }
+    for cell in results.summary() {
+        for e in [cell.honest, cell.exploit, cell.stated] {
+            let r = e.pooled;
+            assert!((0.0..=1.0).contains(&r.rate), "{cell:?}");
+            assert!(r.lo <= r.rate && r.rate <= r.hi, "{cell:?}");
+        }
+        assert!(
+            cell.gap.mean.is_finite() && (-1.0..=1.0).contains(&cell.gap.mean),
+            "{cell:?}"
+        );
+    }
+    // Depth exists exactly for regimes with an alignment phase.
+    for r in &spec.regimes {
+        let has = r.phases.iter().any(|p| p.alignment);
+        let depth = results.mean_depth(&r.name);
+        assert_eq!(!depth.is_empty(), has, "{}", r.name);
+        assert!(
+            depth.iter().all(|k| k.is_finite() && *k >= 0.0),
+            "{}: {depth:?}",
+            r.name
+        );
+    }
+    let table = results.table();
+    for r in &spec.regimes {
+        assert!(table.contains(&r.name), "table lacks {}", r.name);
+    }
+    // The CSV: a header, then 3 metrics per row and per pooled cell.
+    let csv = results.csv();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("regime,condition,seed,metric,value,lo,hi"));
+    assert_eq!(
+        lines.len(),
+        1 + 3 * results.rows.len() + 3 * results.summary().len()
+    );
+    let columns = fields(lines[0]);
+    assert!(lines.iter().all(|l| fields(l) == columns), "ragged CSV");
+    // Results name their backend and version.
+    assert!(results.provenance().contains("flex") && results.provenance().contains(upbringing_lab::VERSION));
+}
+
+/// Fields in a CSV line (commas inside quotes do not split).
+fn fields(line: &str) -> usize {
+    let mut quoted = false;
+    1 + line
+        .chars()
+        .filter(|&c| {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            c == ',' && !quoted
+        })
+        .count()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_results() {
+    let spec = shrunk(&["control", "gotcha"]);
+    let (a, b) = (run_sync(&spec), run_sync(&spec));
+    assert_eq!(a.rows, b.rows);
+    assert_eq!(a.depth, b.depth);
+}
+
+/// The world has signal: rl against the flawed grader pushes exploits above
+/// the pretrained model's rate; rl against the correct grader does not.
+/// (A check on the world, not a verdict on any regime.)
+#[test]
+fn rl_against_the_flawed_grader_raises_exploits_and_the_correct_grader_does_not() {
+    let mut spec = preset("default").unwrap();
+    spec.regimes
+        .retain(|r| r.name == "control" || r.name == "perfect reward");
+    for phase in spec.regimes.iter_mut().flat_map(|r| r.phases.iter_mut()) {
+        phase.steps = match phase.objective {
+            Objective::Pretrain { .. } => 1000,
+            _ => 100,
+        };
+    }
+    spec.eval.episodes = 150;
+    spec.eval.probes = 0;
+    spec.eval.attack.steps = 1;
+    spec.seeds = vec![1];
+    // The pretrained model alone, as a third "regime".
+    let mut base = spec.regimes[0].clone();
+    base.name = "pretrained".into();
+    base.phases.truncate(1);
+    spec.regimes.push(base);
+    let results = run_sync(&spec);
+    let exploit = |r: &str| results.cell(r, Condition::InDistribution).exploit.pooled;
+    let (before, flawed, correct) = (
+        exploit("pretrained"),
+        exploit("control"),
+        exploit("perfect reward"),
+    );
+    eprintln!(
+        "exploit rate: pretrained {before:?}\n flawed-grader rl {flawed:?}\n correct-grader rl {correct:?}"
+    );
+    assert!(before.rate > 0.02, "pretraining must leave exploits to discover");
+    assert!(
+        flawed.lo > before.hi,
+        "flawed grader: {} -> {}",
+        before.rate,
+        flawed.rate
+    );
+    assert!(
+        correct.hi < flawed.lo && correct.rate <= before.rate + 0.05,
+        "correct grader: {}",
+        correct.rate
+    );
+    let honest = |r: &str| results.cell(r, Condition::InDistribution).honest.pooled;
+    assert!(
+        honest("perfect reward").rate > 0.3,
+        "the tasks are learnable: {:?}",
+        honest("perfect reward")
+    );
+}
