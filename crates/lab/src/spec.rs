@@ -497,9 +497,8 @@ mod tests {
         );
         refuses(
             |s| {
-                if let WorldSpec::GradedTasks(w) = &mut s.world {
-                    w.lengths = [5, 3];
-                }
+                let WorldSpec::GradedTasks(w) = &mut s.world;
+                w.lengths = [5, 3];
             },
             &["world.lengths"],
         );
