@@ -15,6 +15,8 @@ pub enum LabError {
     Read { backend: String, detail: String },
     #[error("no GPU backend: {0}")]
     NoGpu(String),
+    #[error("the run was cancelled")]
+    Cancelled,
     #[error("invalid experiment spec: {0}")]
     Spec(String),
     #[error("invalid setting: {0}")]

@@ -6,6 +6,8 @@
 //! randomness is derived from its key, so sharing never changes a result.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 
 use burn::module::{Module, ModuleVisitor, Param};
@@ -13,7 +15,7 @@ use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{LabError, Result};
 use crate::eval::{Condition, Counts, depth, score};
 use crate::model::Gpt;
 use crate::phase::{PhaseLog, train_phase};
@@ -38,6 +40,35 @@ impl ModuleVisitor for Materialize {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let _ = param.val();
     }
+}
+
+/// What a run reports to, and where it gives way. Native runners report
+/// and go on; the page's worker yields to its event loop at every pause (so
+/// a Cancel message is heard) and stops the run by returning `false`.
+pub trait Host {
+    /// `n` more units of work are done in `regime` at `stage`; `false` stops the run.
+    fn progress(&mut self, n: usize, regime: &str, stage: &str) -> bool;
+    /// Awaited between chunks of work.
+    fn pause(&mut self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// Any `FnMut(units, regime, stage)` is a host that never stops or yields.
+impl<F: FnMut(usize, &str, &str)> Host for F {
+    fn progress(&mut self, n: usize, regime: &str, stage: &str) -> bool {
+        self(n, regime, stage);
+        true
+    }
+}
+
+/// Report progress, then give way; a `false` from the host ends the run.
+pub(crate) async fn report(host: &mut dyn Host, n: usize, regime: &str, stage: &str) -> Result<()> {
+    if !host.progress(n, regime, stage) {
+        return Err(LabError::Cancelled);
+    }
+    host.pause().await;
+    Ok(())
 }
 
 /// Where a run is, for progress bars.
@@ -100,13 +131,12 @@ pub fn units_per_seed(spec: &ExperimentSpec, seed: u64) -> usize {
     units
 }
 
-/// Train and evaluate every regime for one seed. `on_units(n, regime, stage)`
-/// reports `n` more units done.
+/// Train and evaluate every regime for one seed, reporting to `host`.
 pub async fn run_seed(
     spec: &ExperimentSpec,
     backend: &Backend,
     seed: u64,
-    on_units: &mut dyn FnMut(usize, &str, &str),
+    host: &mut dyn Host,
 ) -> Result<SeedOutcome> {
     let world = spec.world.build()?;
     let WorldSpec::GradedTasks(world_spec) = &spec.world;
@@ -140,8 +170,8 @@ pub async fn run_seed(
             model = match cache.get(&key) {
                 Some(trained) => trained.clone(),
                 None => {
-                    let mut report = |n: usize| on_units(n, &regime.name, &phase.name);
-                    let (trained, log) = train_phase(&world, lengths, phase, model, key, &mut report).await?;
+                    let (trained, log) =
+                        train_phase(&world, lengths, phase, model, key, host, &regime.name).await?;
                     out.phases_trained += 1;
                     logs.push((phase.name.clone(), log));
                     cache.insert(key, trained.clone());
@@ -164,7 +194,6 @@ pub async fn run_seed(
             let mut rng = Rng::new(seed).fork(100 + ci as u64);
             let (mix, lens, prefill) = condition.setup(&spec.eval, world_spec);
             let scored = if condition == Condition::AfterAttack {
-                let mut report = |n: usize| on_units(n, &regime.name, "fine-tuning attack");
                 let attack_seed = Rng::new(final_key).fork(7).next_u64();
                 let (attacked, _) = train_phase(
                     &world,
@@ -172,7 +201,8 @@ pub async fn run_seed(
                     &spec.eval.attack,
                     model.clone(),
                     attack_seed,
-                    &mut report,
+                    host,
+                    &regime.name,
                 )
                 .await?;
                 attacked
@@ -190,7 +220,7 @@ pub async fn run_seed(
                 &mut rng,
             )
             .await?;
-            on_units(EVAL_UNITS, &regime.name, condition.name());
+            report(host, EVAL_UNITS, &regime.name, condition.name()).await?;
             out.rows.push(Row {
                 regime: regime.name.clone(),
                 seed,
@@ -216,33 +246,50 @@ pub async fn run_seed(
                 kl,
             });
         }
-        on_units(EVAL_UNITS, &regime.name, "depth");
+        report(host, EVAL_UNITS, &regime.name, "depth").await?;
     }
     Ok(out)
 }
 
-/// Run the whole experiment, one seed after another.
+struct ProgressHost<'a> {
+    done: &'a mut usize,
+    total: usize,
+    seed: u64,
+    on_progress: &'a mut dyn FnMut(&Progress) -> bool,
+}
+
+impl Host for ProgressHost<'_> {
+    fn progress(&mut self, n: usize, regime: &str, stage: &str) -> bool {
+        *self.done += n;
+        (self.on_progress)(&Progress {
+            done: *self.done,
+            total: self.total,
+            seed: self.seed,
+            regime: regime.into(),
+            stage: stage.into(),
+        })
+    }
+}
+
+/// Run the whole experiment, one seed after another (`on_progress` returns
+/// `false` to stop it).
 pub async fn run(
     spec: &ExperimentSpec,
     backend: &Backend,
-    on_progress: &mut dyn FnMut(&Progress),
+    on_progress: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<ExperimentResults> {
     spec.validate()?;
     let total = spec.seeds.iter().map(|&s| units_per_seed(spec, s)).sum();
     let mut done = 0;
     let mut outcomes = vec![];
     for &seed in &spec.seeds {
-        let mut on_units = |n: usize, regime: &str, stage: &str| {
-            done += n;
-            on_progress(&Progress {
-                done,
-                total,
-                seed,
-                regime: regime.into(),
-                stage: stage.into(),
-            });
+        let mut host = ProgressHost {
+            done: &mut done,
+            total,
+            seed,
+            on_progress,
         };
-        outcomes.push(run_seed(spec, backend, seed, &mut on_units).await?);
+        outcomes.push(run_seed(spec, backend, seed, &mut host).await?);
     }
     Ok(ExperimentResults::assemble(spec, backend, outcomes))
 }

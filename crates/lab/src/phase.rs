@@ -9,6 +9,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor};
 
 use crate::error::Result;
+use crate::experiment::{Host, report};
 use crate::loss::next_token_loss;
 use crate::model::Gpt;
 use crate::policy::{PolicyConfig, Token, floats, ints, policy_gradient_loss};
@@ -77,15 +78,16 @@ impl<'w> TaskSampler<'w> {
     }
 }
 
-/// Train `model` through `phase`. `on_steps(n)` is told after each read how
-/// many more steps are done (for progress bars).
+/// Train `model` through `phase`, telling `host` after each read how many
+/// more steps are done (and giving way there).
 pub async fn train_phase(
     world: &dyn World,
     lengths: [usize; 2],
     phase: &PhaseSpec,
     model: Gpt,
     seed: u64,
-    on_steps: &mut dyn FnMut(usize),
+    host: &mut dyn Host,
+    regime: &str,
 ) -> Result<(Gpt, PhaseLog)> {
     let mut rng = Rng::new(seed);
     let mut sample_rng = rng.fork(1);
@@ -172,7 +174,7 @@ pub async fn train_phase(
                 log.exploit.push(exploit as f32 / episodes as f32);
                 (honest, exploit, episodes) = (0, 0, 0);
             }
-            on_steps(stats.len());
+            report(host, stats.len(), regime, &phase.name).await?;
         }
     }
     Ok((trainer.into_model().valid(), log))

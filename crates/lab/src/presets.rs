@@ -407,6 +407,26 @@ pub fn preset(name: &str) -> Result<ExperimentSpec> {
     }
 }
 
+/// `spec` cut to a seconds-long smoke run (a smaller model, a few steps per
+/// phase, few episodes): for tests and the page's quick check, never a finding.
+pub fn smoke(mut spec: ExperimentSpec) -> ExperimentSpec {
+    spec.name = format!("{} (smoke)", spec.name);
+    spec.model.d_model = 32;
+    spec.model.n_layers = 1;
+    for phase in spec.regimes.iter_mut().flat_map(|r| r.phases.iter_mut()) {
+        phase.steps = match phase.objective {
+            Objective::Pretrain { .. } => 40,
+            _ => phase.steps.min(6),
+        };
+        phase.batch_size = phase.batch_size.min(8);
+    }
+    spec.eval.episodes = 24;
+    spec.eval.probes = 12;
+    spec.eval.attack.steps = spec.eval.attack.steps.min(3);
+    spec.seeds.truncate(1);
+    spec
+}
+
 /// `"gotcha, deploy-look"` -> `"gotcha-deploy-look"`.
 pub fn slug(name: &str) -> String {
     name.split(|c: char| !c.is_ascii_alphanumeric())

@@ -4,34 +4,22 @@
 use upbringing_lab::Backend;
 use upbringing_lab::eval::Condition;
 use upbringing_lab::experiment::{run, run_seed};
-use upbringing_lab::presets::preset;
+use upbringing_lab::presets::{preset, smoke};
 use upbringing_lab::spec::{ExperimentSpec, Objective};
 
-/// The quick preset shrunk to seconds: a smaller model, a few steps per phase.
+/// The quick preset cut to seconds, seed 3, only `regimes` (all if empty).
 fn shrunk(regimes: &[&str]) -> ExperimentSpec {
-    let mut spec = preset("quick").unwrap();
+    let mut spec = smoke(preset("quick").unwrap());
     if !regimes.is_empty() {
         spec.regimes.retain(|r| regimes.contains(&r.name.as_str()));
         assert_eq!(spec.regimes.len(), regimes.len(), "unknown regime in {regimes:?}");
     }
-    spec.model.d_model = 32;
-    spec.model.n_layers = 1;
-    for phase in spec.regimes.iter_mut().flat_map(|r| r.phases.iter_mut()) {
-        phase.steps = match phase.objective {
-            Objective::Pretrain { .. } => 40,
-            _ => phase.steps.min(6),
-        };
-        phase.batch_size = phase.batch_size.min(8);
-    }
-    spec.eval.episodes = 24;
-    spec.eval.probes = 12;
-    spec.eval.attack.steps = 3;
     spec.seeds = vec![3];
     spec
 }
 
 fn run_sync(spec: &ExperimentSpec) -> upbringing_lab::results::ExperimentResults {
-    pollster::block_on(run(spec, &Backend::flex(), &mut |_| {})).unwrap()
+    pollster::block_on(run(spec, &Backend::flex(), &mut |_| true)).unwrap()
 }
 
 #[test]
