@@ -83,15 +83,26 @@ impl CausalSelfAttention {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let [b, t, c] = x.dims();
         let (h, hs) = (self.n_heads, c / self.n_heads);
-        let qkv = self.qkv.forward(x); // [B, T, 3C]
+        let x = x.reshape([b * t, c]); // contiguous: a view
+        // q, k and v each from their own column block of the fused weight:
+        // narrowing the [C, 3C] weight (a strided view flex's matmul reads
+        // directly) instead of the [B*T, 3C] activations keeps the heads
+        // contiguous and makes the backward pass pad a small weight gradient,
+        // not three activation-sized ones.
+        let weight = self.qkv.weight.val(); // [C, 3C]
+        let bias = self.qkv.bias.as_ref().map(|p| p.val()); // [3C]
         let heads = |i: usize| {
-            qkv.clone()
-                .narrow(2, i * c, c)
-                .reshape([b, t, h, hs]) // [B, T, C] -> [B, T, H, C/H]
-                .swap_dims(1, 2) // -> [B, H, T, C/H]
+            let mut z = x.clone().matmul(weight.clone().narrow(1, i * c, c)); // [B*T, C]
+            if let Some(bias) = &bias {
+                z = z + bias.clone().narrow(0, i * c, c).unsqueeze::<2>();
+            }
+            z.reshape([b, t, h, hs]) // a view
+                .swap_dims(1, 2) // -> [B, H, T, C/H], a strided view
         };
-        let (q, k, v) = (heads(0), heads(1), heads(2));
-        let att = q.matmul(k.swap_dims(2, 3)) / (hs as f64).sqrt(); // [B, H, T, T]
+        // Scale q ([.., T, C/H]) rather than the scores ([.., T, T]): fewer elements.
+        let q = heads(0) / (hs as f64).sqrt();
+        let (k, v) = (heads(1), heads(2));
+        let att = q.matmul(k.swap_dims(2, 3)); // [B, H, T, T]
         // -1e4, not -inf: WGSL makes no promise about infinities.
         let mask = causal_mask(b, h, t, &att.device());
         let att = softmax(att.mask_fill(mask, -1.0e4), 3);
@@ -99,8 +110,22 @@ impl CausalSelfAttention {
             .matmul(v) // [B, H, T, C/H]
             .swap_dims(1, 2) // -> [B, T, H, C/H]
             .reshape([b, t, c]); // -> [B, T, C]
-        self.proj.forward(y)
+        linear_rows(&self.proj, y)
     }
+}
+
+/// `linear` on `[B, T, C]` as one `[B*T, C] x [C, N]` matmul.
+///
+/// burn's `Linear` on a rank-3 input keeps the batch dimension (for these
+/// shapes its tiling policy declines to merge it): 64 small matmuls that
+/// re-pack the shared weight each time, and in the backward pass a batched
+/// weight gradient summed over the batch afterwards. Folding the rows first
+/// is one large matmul each way, which gemm also parallelises.
+fn linear_rows(linear: &Linear, x: Tensor<3>) -> Tensor<3> {
+    let [b, t, c] = x.dims();
+    let y = linear.forward(x.reshape([b * t, c]));
+    let n = y.dims()[1];
+    y.reshape([b, t, n])
 }
 
 /// True strictly above the diagonal: the future a position may not see.
@@ -132,7 +157,7 @@ impl Mlp {
     /// - x: `[B, T, C]`
     /// - output: `[B, T, C]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        self.out.forward(gelu(self.fc.forward(x)))
+        linear_rows(&self.out, gelu(linear_rows(&self.fc, x)))
     }
 }
 
@@ -202,7 +227,7 @@ impl Gpt {
         for block in &self.blocks {
             x = block.forward(x);
         }
-        self.head.forward(self.ln_f.forward(x))
+        linear_rows(&self.head, self.ln_f.forward(x))
     }
 
     /// Like [`Gpt::forward`], also returning every layer's residual stream
@@ -215,7 +240,7 @@ impl Gpt {
             residuals.push(x.clone());
         }
         GptOutput {
-            logits: self.head.forward(self.ln_f.forward(x)),
+            logits: linear_rows(&self.head, self.ln_f.forward(x)),
             residuals,
         }
     }
