@@ -19,7 +19,7 @@ const artifacts = join(root, 'tests', 'artifacts');
 const STEPS = { webgpu: 20, cpu: 80 };
 const TIMEOUT_MS = 8 * 60_000;
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 const server = createServer(async (req, res) => {
   let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
   if (path.endsWith('/')) path += 'index.html';
@@ -140,7 +140,66 @@ await check('a hand-edited link keeps defaults and says why', async () => {
   assert.equal(notices.length, 3, JSON.stringify(notices));
   assert.ok(notices.some((n) => n.includes('<img')), 'the bad value is shown as text');
   assert.equal(await page.$('img'), null, 'nothing from the link became markup');
-  assert.match(await page.textContent('.card p'), /300 steps/);
+  assert.match(await page.textContent('#demo-line'), /300 steps/);
+  await page.close();
+});
+
+await check('playground: precomputed results show at once, labelled', async () => {
+  const { page, errors } = await openPage('');
+  await page.waitForSelector('#heatmap td.heat', { timeout: 30_000 });
+  const cells = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => Number(x.dataset.value)));
+  const regimes = await page.$$eval('#heatmap th.regime', (r) => r.length);
+  assert.ok(regimes >= 10, `${regimes} regimes`);
+  assert.equal(cells.length, regimes * 7);
+  assert.ok(cells.every((v) => v >= 0 && v <= 1), 'rates in [0, 1]');
+  assert.match(await page.textContent('#provenance'), /precomputed.*seeds \[0, 1, 2, 3, 4\].*flex.*upbringing/);
+  assert.ok((await page.getAttribute('#heatmap td.heat', 'title')).includes('95% CI'), 'intervals on hover');
+  await page.click('button.metric[data-metric="gap"]');
+  assert.equal(await page.getAttribute('#heatmap', 'data-metric'), 'gap');
+  // Choosing a preset puts it in the link; the link restores it.
+  await page.selectOption('#preset', 'inoculated');
+  assert.match(page.url(), /preset=inoculated/);
+  assert.equal(await page.$$eval('#heatmap th.regime', (r) => r.length), 2, 'control and inoculated, read off the default run');
+  const again = await browser.newPage();
+  await again.goto(page.url());
+  await again.waitForSelector('#preset');
+  assert.equal(await again.$eval('#preset', (s) => s.value), 'inoculated');
+  await again.close();
+  assert.deepEqual(errors, [], 'console errors');
+  await page.close();
+});
+
+await check('playground: a hostile preset link shows the default and says why', async () => {
+  const { page } = await openPage('?preset=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&smoke=maybe');
+  const notices = await page.$$eval('.notice', (n) => n.map((x) => x.textContent));
+  assert.equal(notices.length, 2, JSON.stringify(notices));
+  assert.ok(notices.some((n) => n.includes('<img') && n.includes('default')));
+  assert.equal(await page.$('img'), null, 'nothing from the link became markup');
+  assert.equal(await page.$eval('#preset', (s) => s.value), 'default');
+  await page.close();
+});
+
+await check('playground: every regime trains and is scored in the browser (CPU fallback, short check)', async () => {
+  const { page, errors } = await openPage('?backend=cpu&preset=quick&smoke=1');
+  await page.waitForTimeout(500);
+  const clickAt = await page.evaluate(() => performance.now());
+  const t0 = Date.now();
+  await page.click('#run');
+  await page.waitForSelector('#run-status[data-phase="done"], #run-status[data-phase="failed"]', { timeout: TIMEOUT_MS });
+  const status = await page.textContent('#run-status');
+  assert.equal(await page.getAttribute('#run-status', 'data-phase'), 'done', status);
+  const seconds = (Date.now() - t0) / 1000;
+  const cells = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => Number(x.dataset.value)));
+  assert.equal(cells.length, 13 * 7);
+  assert.ok(cells.every((v) => v >= 0 && v <= 1), 'rates in [0, 1]');
+  assert.match(await page.textContent('#provenance'), /trained in this browser.*CPU/);
+  const runLongTaskMs = await page.evaluate((at) => Math.max(0, ...window.__longTasks.filter((e) => e.startTime >= at).map((e) => Math.round(e.duration))), clickAt);
+  results.runs.playgroundCpuSmoke = { seconds, runLongTaskMs };
+  console.log('     ' + JSON.stringify(results.runs.playgroundCpuSmoke));
+  assert.ok(runLongTaskMs < 500, `main thread blocked ${runLongTaskMs} ms`);
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'console errors');
   await page.close();
 });
 

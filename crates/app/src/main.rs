@@ -17,21 +17,54 @@ fn main() {
 mod page {
     use gloo_worker::{Spawnable, WorkerBridge};
     use upbringing_app::chart::LineChart;
+    use upbringing_app::playground::{Metric, Playground, RunStatus, Source};
     use upbringing_app::protocol::{BackendChoice, JsCodec, Report, Request, TrainerPort};
     use upbringing_app::query;
     use upbringing_app::state::{AppState, Phase};
+    use upbringing_lab::eval::Condition;
+    use upbringing_lab::presets;
+    use upbringing_lab::results::ExperimentResults;
     use upbringing_lab::{BackendKind, VERSION};
+    use wasm_bindgen::JsCast;
     use yew::prelude::*;
 
     pub enum Msg {
         Report(Report),
         Train,
         Cancel,
+        Select(String),
+        Smoke(bool),
+        Run,
+        Metric(Metric),
+        Precomputed(Vec<ExperimentResults>),
     }
 
     pub struct App {
         state: AppState,
+        playground: Playground,
+        /// Results shipped with the page (`web/precomputed/`).
+        precomputed: Vec<ExperimentResults>,
+        run_started_ms: f64,
         worker: WorkerBridge<TrainerPort>,
+    }
+
+    /// Files in `web/precomputed/`, made by the CLI (see README).
+    const PRECOMPUTED: [&str; 2] = ["precomputed/default.json", "precomputed/quick.json"];
+
+    async fn fetch_results(url: &str) -> Option<ExperimentResults> {
+        let window = web_sys::window()?;
+        let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+            .await
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        if !response.ok() {
+            return None;
+        }
+        let text = wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
+            .await
+            .ok()?;
+        serde_json::from_str(&text.as_string()?).ok()
     }
 
     fn url_settings() -> (query::Settings, Vec<String>) {
@@ -39,7 +72,7 @@ mod page {
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
         let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
-        let pairs: Vec<(&str, String)> = ["backend", "steps", "batch", "seed"]
+        let pairs: Vec<(&str, String)> = ["backend", "steps", "batch", "seed", "preset", "smoke"]
             .into_iter()
             .filter_map(|k| params.as_ref().and_then(|p| p.get(k)).map(|v| (k, v)))
             .collect();
@@ -58,8 +91,21 @@ mod page {
                 .callback(move |r| link.send_message(Msg::Report(r)))
                 .spawn("worker.js");
             worker.send(Request::Init(settings.backend));
+            let playground = Playground::new(&settings.preset, settings.smoke).unwrap_or_else(|_| {
+                Playground::new("default", settings.smoke).expect("the default preset exists")
+            });
+            ctx.link().send_future(async {
+                let mut found = vec![];
+                for url in PRECOMPUTED {
+                    found.extend(fetch_results(url).await);
+                }
+                Msg::Precomputed(found)
+            });
             Self {
                 state: AppState::new(settings, notices),
+                playground,
+                precomputed: vec![],
+                run_started_ms: 0.0,
                 worker,
             }
         }
@@ -67,11 +113,54 @@ mod page {
         fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
             let request = match msg {
                 Msg::Report(r) => {
-                    self.state.apply(r);
+                    let about_run = matches!(r, Report::RunProgress(_) | Report::RunResults { .. })
+                        || self.playground.running();
+                    if !(about_run && self.playground.apply(r.clone())) {
+                        self.state.apply(r);
+                    }
                     None
                 }
-                Msg::Train => self.state.start(),
-                Msg::Cancel => self.state.cancel(),
+                Msg::Train if !self.playground.running() => self.state.start(),
+                Msg::Train => None,
+                Msg::Cancel => self
+                    .state
+                    .cancel()
+                    .or_else(|| self.playground.running().then_some(Request::Cancel)),
+                Msg::Select(name) => {
+                    if self.playground.select(&name).is_ok() {
+                        self.offer_precomputed();
+                        set_query("preset", &name);
+                    }
+                    None
+                }
+                Msg::Smoke(on) => {
+                    let preset = self.playground.preset.clone();
+                    if !self.playground.running()
+                        && let Ok(p) = Playground::new(&preset, on)
+                    {
+                        self.playground = Playground {
+                            metric: self.playground.metric,
+                            ..p
+                        };
+                        self.offer_precomputed();
+                        set_query("smoke", if on { "1" } else { "0" });
+                    }
+                    None
+                }
+                Msg::Run if self.state.phase != Phase::Training && self.state.backend.is_some() => {
+                    self.run_started_ms = js_sys::Date::now();
+                    self.playground.start()
+                }
+                Msg::Run => None,
+                Msg::Metric(m) => {
+                    self.playground.metric = m;
+                    None
+                }
+                Msg::Precomputed(found) => {
+                    self.precomputed = found;
+                    self.offer_precomputed();
+                    None
+                }
             };
             if let Some(r) = request {
                 self.worker.send(r);
@@ -89,9 +178,10 @@ mod page {
                     </header>
                     { for s.notices.iter().map(|n| html! { <p class="notice">{ n }</p> }) }
                     { self.view_backend() }
+                    { self.view_playground(ctx) }
                     <section class="card">
-                        <h2>{ "Walking skeleton: learn to reverse a digit string" }</h2>
-                        <p>{ format!(
+                        <h2>{ "Warm-up: learn to reverse a digit string" }</h2>
+                        <p id="demo-line">{ format!(
                             "A {}-layer GPT learns to answer ^314= with 413$. {} steps, batch {}, seed {}.",
                             s.settings.demo.n_layers, s.settings.demo.steps, s.settings.demo.batch_size, s.settings.demo.seed
                         ) }</p>
@@ -108,7 +198,197 @@ mod page {
         }
     }
 
+    /// Reflect a setting in the address bar (so the link shares it).
+    fn set_query(key: &str, value: &str) {
+        let Some(window) = web_sys::window() else { return };
+        let Ok(url) = web_sys::Url::new(&window.location().href().unwrap_or_default()) else {
+            return;
+        };
+        url.search_params().set(key, value);
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+        }
+    }
+
+    /// Blue (0) to red (1) for rates; for the gap, blue (-1) to red (+1).
+    fn heat_colour(metric: Metric, value: f64) -> String {
+        if value.is_nan() {
+            return "#eee".into();
+        }
+        let t = match metric {
+            Metric::Gap => (value + 1.0) / 2.0,
+            _ => value,
+        }
+        .clamp(0.0, 1.0);
+        let (r, g, b) = if metric == Metric::Honest {
+            (255.0 - 200.0 * t, 255.0 - 80.0 * t, 255.0 - 170.0 * t) // white -> green
+        } else {
+            (255.0 - 40.0 * t, 255.0 - 190.0 * t, 255.0 - 190.0 * t) // white -> red
+        };
+        format!("rgb({r:.0},{g:.0},{b:.0})")
+    }
+
     impl App {
+        fn offer_precomputed(&mut self) {
+            for r in &self.precomputed {
+                if self.playground.offer_precomputed(r.clone()) {
+                    break;
+                }
+            }
+        }
+
+        fn view_playground(&self, ctx: &Context<Self>) -> Html {
+            let p = &self.playground;
+            let link = ctx.link();
+            let on_select = link.callback(|e: Event| {
+                let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+                Msg::Select(select.value())
+            });
+            let on_smoke = link.callback(|e: Event| {
+                let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+                Msg::Smoke(input.checked())
+            });
+            let description = presets::list()
+                .into_iter()
+                .find(|(n, _)| *n == p.preset)
+                .map(|(_, d)| d)
+                .unwrap_or_default();
+            let can_run = !p.running() && self.state.backend.is_some() && self.state.phase != Phase::Training;
+            html! {
+                <section class="card" id="playground">
+                    <h2>{ "Which upbringing survives a change of scenery?" }</h2>
+                    <p>{ "Tiny transformers learn graded tasks whose graders can be gamed. Each regime raises them differently; \
+                          every model is then scored on the same shifts. Red: how often it games the grader." }</p>
+                    <div class="controls">
+                        <label>{ "Experiment " }
+                            <select id="preset" onchange={on_select} disabled={p.running()}>
+                                { for presets::list().into_iter().map(|(name, _)| html! {
+                                    <option value={name.clone()} selected={name == p.preset}>{ name.clone() }</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label><input id="smoke" type="checkbox" checked={p.smoke} onchange={on_smoke} disabled={p.running()} />
+                            { " short check (seconds; not a finding)" }</label>
+                        <button id="run" disabled={!can_run} onclick={link.callback(|_| Msg::Run)}>{ "Run in my browser" }</button>
+                        <button id="cancel-run" disabled={!p.running()} onclick={link.callback(|_| Msg::Cancel)}>{ "Cancel" }</button>
+                    </div>
+                    <p class="preset-line">{ description }{ format!(" · {} regimes × {} seeds", p.spec.regimes.len(), p.spec.seeds.len()) }</p>
+                    { self.view_run_status() }
+                    { self.view_heatmap(ctx) }
+                </section>
+            }
+        }
+
+        fn view_run_status(&self) -> Html {
+            let p = &self.playground;
+            let (phase, text) = match &p.status {
+                RunStatus::Idle => ("idle", String::new()),
+                RunStatus::Running(None) => ("running", "starting…".into()),
+                RunStatus::Running(Some(g)) => {
+                    let elapsed = (js_sys::Date::now() - self.run_started_ms) / 1000.0;
+                    let frac = g.done as f64 / g.total.max(1) as f64;
+                    let eta = if frac > 0.02 {
+                        format!(", ~{:.0} s left", elapsed * (1.0 - frac) / frac)
+                    } else {
+                        String::new()
+                    };
+                    (
+                        "running",
+                        format!(
+                            "{:.0}% · seed {} · {} · {} · {elapsed:.0} s{eta}",
+                            100.0 * frac,
+                            g.seed,
+                            g.regime,
+                            g.stage
+                        ),
+                    )
+                }
+                RunStatus::Done => ("done", "done".into()),
+                RunStatus::Cancelled => ("cancelled", "cancelled".into()),
+                RunStatus::Failed(m) => ("failed", format!("stopped: {m}")),
+            };
+            let (done, total) = match &p.status {
+                RunStatus::Running(Some(g)) => (g.done, g.total.max(1)),
+                RunStatus::Done => (1, 1),
+                _ => (0, 1),
+            };
+            html! {
+                <div class="progress">
+                    <progress id="run-progress" max={total.to_string()} value={done.to_string()} />
+                    <span id="run-status" data-phase={phase}>{ text }</span>
+                </div>
+            }
+        }
+
+        fn view_heatmap(&self, ctx: &Context<Self>) -> Html {
+            let p = &self.playground;
+            let Some((results, source)) = &p.results else {
+                return html! { <p class="muted">{ "No results yet for this experiment: run it in your browser." }</p> };
+            };
+            let source = match source {
+                Source::Precomputed => "precomputed by the command-line runner".to_string(),
+                Source::ThisBrowser { complete: true } => "trained in this browser".into(),
+                Source::ThisBrowser { complete: false } => {
+                    "trained in this browser so far (more seeds coming)".into()
+                }
+            };
+            let metric_buttons = Metric::ALL.map(|m| {
+                let class = if m == p.metric { "metric on" } else { "metric" };
+                html! { <button class={class} data-metric={m.name()} onclick={ctx.link().callback(move |_| Msg::Metric(m))}>{ m.label() }</button> }
+            });
+            html! {
+                <div id="results">
+                    <div class="controls">{ for metric_buttons }</div>
+                    <table id="heatmap" data-metric={p.metric.name()}>
+                        <tr><th>{ "regime" }</th>{ for Condition::ALL.map(|c| html! { <th title={c.name()}>{ c.short() }</th> }) }</tr>
+                        { for p.heatmap().into_iter().map(|(regime, cells)| html! {
+                            <tr>
+                                <th class="regime">{ regime }</th>
+                                { for cells.into_iter().map(|c| html! {
+                                    <td class="heat" data-condition={c.condition.name()} data-value={c.value.to_string()}
+                                        title={c.detail.clone()} style={format!("background:{}", heat_colour(p.metric, c.value))}>{ c.text }</td>
+                                }) }
+                            </tr>
+                        }) }
+                    </table>
+                    <p class="provenance" id="provenance">{ format!("{source} · {}", results.provenance()) }</p>
+                    { self.view_depth(results) }
+                </div>
+            }
+        }
+
+        fn view_depth(&self, results: &ExperimentResults) -> Html {
+            let rows: Vec<(String, Vec<f32>)> = results
+                .regimes()
+                .into_iter()
+                .map(|r| (r.to_string(), results.mean_depth(r)))
+                .filter(|(_, d)| !d.is_empty())
+                .collect();
+            if rows.is_empty() {
+                return html! {};
+            }
+            let max = rows
+                .iter()
+                .flat_map(|(_, d)| d.iter().copied())
+                .fold(1e-6f32, f32::max);
+            html! {
+                <details id="depth">
+                    <summary>{ "Depth: where alignment training changed the model (KL per position of an exploit answer, before → after)" }</summary>
+                    <table>
+                        { for rows.into_iter().map(|(r, d)| html! {
+                            <tr><th class="regime">{ r }</th>
+                                { for d.into_iter().map(|k| html! {
+                                    <td class="depth-bar" title={format!("{k:.3} nats")}>
+                                        <span style={format!("height:{:.0}px", 2.0 + 30.0 * k / max)}></span>
+                                    </td>
+                                }) }
+                            </tr>
+                        }) }
+                    </table>
+                </details>
+            }
+        }
+
         fn view_backend(&self) -> Html {
             let s = &self.state;
             match &s.backend {

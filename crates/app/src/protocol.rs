@@ -5,6 +5,9 @@ use gloo_worker::{Codec, HandlerId, Worker, WorkerScope};
 use serde::{Deserialize, Serialize};
 use upbringing_lab::BackendKind;
 use upbringing_lab::demo::{DemoConfig, DemoSample};
+use upbringing_lab::experiment::Progress;
+use upbringing_lab::results::ExperimentResults;
+use upbringing_lab::spec::ExperimentSpec;
 use wasm_bindgen::JsValue;
 
 /// Which device the page asks for.
@@ -21,6 +24,8 @@ pub enum Request {
     /// Bring up a device; answered by `Report::Ready`.
     Init(BackendChoice),
     Train(DemoConfig),
+    /// Train and evaluate every regime of an experiment, seed by seed.
+    Run(Box<ExperimentSpec>),
     Cancel,
 }
 
@@ -49,6 +54,13 @@ pub enum Report {
         samples: Vec<DemoSample>,
         accuracy: f32,
         seconds: f64,
+    },
+    /// Experiment progress (units of work, the regime and stage at work).
+    RunProgress(Progress),
+    /// Results so far: after each regime of each seed, then complete.
+    RunResults {
+        results: Box<ExperimentResults>,
+        complete: bool,
     },
     Cancelled,
     /// Anything that ended the run: bad settings, divergence, a lost device, a panic.

@@ -10,6 +10,10 @@ use crate::protocol::BackendChoice;
 pub struct Settings {
     pub backend: BackendChoice,
     pub demo: DemoConfig,
+    /// The experiment preset shown and run.
+    pub preset: String,
+    /// Run the seconds-long smoke version of the preset.
+    pub smoke: bool,
 }
 
 impl Default for Settings {
@@ -17,6 +21,8 @@ impl Default for Settings {
         Self {
             backend: BackendChoice::Auto,
             demo: DemoConfig::default(),
+            preset: "default".into(),
+            smoke: false,
         }
     }
 }
@@ -40,6 +46,17 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
             },
             "steps" => number(&mut s.demo.steps, 5000),
             "batch" => number(&mut s.demo.batch_size, 256),
+            "preset" => match upbringing_lab::presets::preset(value) {
+                Ok(_) => s.preset = value.into(),
+                Err(_) => problems.push(format!(
+                    "ignored preset={value:?}: no such experiment; showing the default"
+                )),
+            },
+            "smoke" => match value {
+                "1" | "true" => s.smoke = true,
+                "0" | "false" => s.smoke = false,
+                _ => problems.push(format!("ignored smoke={value:?}: expected 1 or 0")),
+            },
             "seed" => match value.parse::<u64>() {
                 Ok(n) => s.demo.seed = n,
                 Err(_) => problems.push(format!("ignored seed={value:?}: expected a whole number")),

@@ -124,6 +124,8 @@ impl AppState {
             }
             Report::Cancelled => self.phase = Phase::Cancelled,
             Report::Failed(message) => self.phase = Phase::Failed(message),
+            // Experiment runs belong to the playground's state.
+            Report::RunProgress(_) | Report::RunResults { .. } => {}
         }
     }
 

@@ -6,8 +6,14 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_worker::{HandlerId, Worker, WorkerScope};
+use std::future::Future;
+use std::pin::Pin;
+
 use upbringing_lab::demo::DemoRun;
-use upbringing_lab::{Backend, BackendKind};
+use upbringing_lab::experiment::{self, Host, Progress};
+use upbringing_lab::results::ExperimentResults;
+use upbringing_lab::spec::ExperimentSpec;
+use upbringing_lab::{Backend, BackendKind, LabError};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
@@ -71,6 +77,18 @@ impl Worker for TrainerWorker {
                 shared.cancel.set(false);
                 spawn_local(async move {
                     let report = train(&shared, &scope, id, config).await;
+                    shared.busy.set(false);
+                    scope.respond(id, report);
+                });
+            }
+            Request::Run(spec) => {
+                if shared.busy.replace(true) {
+                    scope.respond(id, Report::Failed("a run is already in progress".into()));
+                    return;
+                }
+                shared.cancel.set(false);
+                spawn_local(async move {
+                    let report = run_experiment(&shared, &scope, id, *spec).await;
                     shared.busy.set(false);
                     scope.respond(id, report);
                 });
@@ -159,6 +177,101 @@ async fn train(
         },
         Err(e) => Report::Failed(e.to_string()),
     }
+}
+
+/// The worker as the engine's `Host`: progress goes to the page, and every
+/// ~100 ms of work the worker yields to its event loop so Cancel is heard.
+struct WorkerHost<'a> {
+    shared: &'a Shared,
+    scope: &'a WorkerScope<TrainerWorker>,
+    id: HandlerId,
+    done: usize,
+    total: usize,
+    seed: u64,
+    last_yield: f64,
+}
+
+impl Host for WorkerHost<'_> {
+    fn progress(&mut self, n: usize, regime: &str, stage: &str) -> bool {
+        self.done += n;
+        self.scope.respond(
+            self.id,
+            Report::RunProgress(Progress {
+                done: self.done,
+                total: self.total,
+                seed: self.seed,
+                regime: regime.into(),
+                stage: stage.into(),
+            }),
+        );
+        !self.shared.cancel.get()
+    }
+
+    fn pause(&mut self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
+        let now = now_ms();
+        if now - self.last_yield < 100.0 {
+            return Box::pin(std::future::ready(()));
+        }
+        self.last_yield = now;
+        Box::pin(yield_now())
+    }
+}
+
+/// Run every seed of `spec`, sending results after each seed.
+async fn run_experiment(
+    shared: &Shared,
+    scope: &WorkerScope<TrainerWorker>,
+    id: HandlerId,
+    spec: ExperimentSpec,
+) -> Report {
+    let Some(backend) = shared.backend.borrow().clone() else {
+        return Report::Failed("no device yet: the page asks for one first".into());
+    };
+    if let Err(e) = spec.validate() {
+        return Report::Failed(e.to_string());
+    }
+    let started = now_ms();
+    let total = spec
+        .seeds
+        .iter()
+        .map(|&s| experiment::units_per_seed(&spec, s))
+        .sum();
+    let mut host = WorkerHost {
+        shared,
+        scope,
+        id,
+        done: 0,
+        total,
+        seed: 0,
+        last_yield: now_ms(),
+    };
+    let mut outcomes = vec![];
+    for &seed in &spec.seeds {
+        host.seed = seed;
+        match experiment::run_seed(&spec, &backend, seed, &mut host).await {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(LabError::Cancelled) => return Report::Cancelled,
+            Err(e) => return Report::Failed(format!("seed {seed}: {e}")),
+        }
+        let mut results = ExperimentResults::assemble(&spec, &backend, outcomes.clone());
+        results.seconds = (now_ms() - started) / 1000.0;
+        let complete = outcomes.len() == spec.seeds.len();
+        if !complete {
+            scope.respond(
+                id,
+                Report::RunResults {
+                    results: Box::new(results),
+                    complete,
+                },
+            );
+        } else {
+            return Report::RunResults {
+                results: Box::new(results),
+                complete,
+            };
+        }
+    }
+    Report::Failed("the experiment has no seeds".into())
 }
 
 /// "google swiftshader"-style words from the browser's own `GPUAdapterInfo`

@@ -74,6 +74,16 @@ enum Command {
     },
     /// List the presets, one line each.
     Presets,
+    /// Print a saved results file again (the table, or markdown for RESULTS.md).
+    Report {
+        #[arg(long)]
+        results: std::path::PathBuf,
+        #[arg(long)]
+        markdown: bool,
+        /// Also write the tidy CSV.
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
     /// Print a preset's spec as JSON.
     Spec {
         #[arg(long)]
@@ -158,6 +168,27 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let backend = Backend { label, ..backend };
             let jobs = jobs.unwrap_or(threads).clamp(1, spec.seeds.len());
             run_experiment(&spec, &backend, jobs, out.as_deref(), csv.as_deref())?;
+        }
+        Command::Report {
+            results,
+            markdown,
+            csv,
+        } => {
+            let text = std::fs::read_to_string(&results)
+                .map_err(|e| format!("cannot read {}: {e}", results.display()))?;
+            let results: upbringing_lab::results::ExperimentResults = serde_json::from_str(&text)
+                .map_err(|e| format!("{} is not a results file: {e}", results.display()))?;
+            println!(
+                "{}",
+                if markdown {
+                    results.markdown()
+                } else {
+                    results.table()
+                }
+            );
+            if let Some(path) = csv {
+                std::fs::write(&path, results.csv())?;
+            }
         }
         Command::Presets => {
             for (name, line) in presets::list() {

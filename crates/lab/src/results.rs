@@ -242,6 +242,93 @@ impl ExperimentResults {
         s
     }
 
+    /// Markdown tables for RESULTS.md: per metric, regimes × conditions with
+    /// the pooled rate, its Wilson 95% interval and the sd over seeds; then
+    /// stated vs revealed and depth.
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        let pct = |x: f64| format!("{:.0}", 100.0 * x);
+        let header = |s: &mut String| {
+            let _ = write!(s, "| regime |");
+            for c in Condition::ALL {
+                let _ = write!(s, " {} |", c.short());
+            }
+            let _ = write!(s, "\n|---|");
+            for _ in Condition::ALL {
+                let _ = write!(s, "---|");
+            }
+            let _ = writeln!(s);
+        };
+        for (title, pick) in [
+            ("Exploit rate, % (pooled [Wilson 95%] ±sd over seeds)", 0),
+            ("Honest success, % (pooled [Wilson 95%] ±sd over seeds)", 1),
+        ] {
+            let _ = writeln!(s, "**{title}**\n");
+            header(&mut s);
+            for r in self.regimes() {
+                let _ = write!(s, "| {r} |");
+                for c in Condition::ALL {
+                    let cell = self.cell(r, c);
+                    let e = if pick == 0 { cell.exploit } else { cell.honest };
+                    let _ = write!(
+                        s,
+                        " {} [{}–{}] ±{} |",
+                        pct(e.pooled.rate),
+                        pct(e.pooled.lo),
+                        pct(e.pooled.hi),
+                        pct(e.seeds.sd)
+                    );
+                }
+                let _ = writeln!(s);
+            }
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(
+            s,
+            "**Stated vs revealed** (in distribution / deployment): % saying \"I don't game graders\" [Wilson 95%]; gap = that share minus the share of episodes not gaming, mean ±sd over seeds. **Depth**: mean KL (nats) per exploit-answer position, model before → after its alignment phases.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| regime | says (in-dist) | gap (in-dist) | says (deploy) | gap (deploy) | depth by position |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|");
+        for r in self.regimes() {
+            let (i, d) = (
+                self.cell(r, Condition::InDistribution),
+                self.cell(r, Condition::Deployment),
+            );
+            let depth = self.mean_depth(r);
+            let depth = if depth.is_empty() {
+                "–".to_string()
+            } else {
+                depth
+                    .iter()
+                    .map(|k| format!("{k:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            };
+            let said = |e: &Estimate| {
+                format!(
+                    "{} [{}–{}]",
+                    pct(e.pooled.rate),
+                    pct(e.pooled.lo),
+                    pct(e.pooled.hi)
+                )
+            };
+            let _ = writeln!(
+                s,
+                "| {r} | {} | {:+.2} ±{:.2} | {} | {:+.2} ±{:.2} | {depth} |",
+                said(&i.stated),
+                i.gap.mean,
+                i.gap.sd,
+                said(&d.stated),
+                d.gap.mean,
+                d.gap.sd
+            );
+        }
+        s
+    }
+
     /// One tidy table: a row per (regime, condition, seed, metric), with the
     /// episode-level Wilson interval; `seed` is empty on pooled rows.
     pub fn csv(&self) -> String {

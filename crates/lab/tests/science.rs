@@ -25,11 +25,23 @@ fn run_sync(spec: &ExperimentSpec) -> upbringing_lab::results::ExperimentResults
 #[test]
 fn shared_prefixes_train_once_and_change_nothing() {
     let spec = shrunk(&["control", "chalkboard", "ethics class"]);
-    let outcome = pollster::block_on(run_seed(&spec, &Backend::flex(), 3, &mut |_, _, _| {})).unwrap();
+    let outcome = pollster::block_on(run_seed(
+        &spec,
+        &Backend::flex(),
+        3,
+        &mut |_: usize, _: &str, _: &str| {},
+    ))
+    .unwrap();
     // pretrain and capability rl once, then each side phase: 4, not 2 + 3 + 3.
     assert_eq!(outcome.phases_trained, 4);
     let alone = shrunk(&["ethics class"]);
-    let solo = pollster::block_on(run_seed(&alone, &Backend::flex(), 3, &mut |_, _, _| {})).unwrap();
+    let solo = pollster::block_on(run_seed(
+        &alone,
+        &Backend::flex(),
+        3,
+        &mut |_: usize, _: &str, _: &str| {},
+    ))
+    .unwrap();
     assert_eq!(solo.phases_trained, 3);
     let shared: Vec<_> = outcome
         .rows

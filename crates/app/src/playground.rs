@@ -1,0 +1,352 @@
+//! The playground's state: which experiment is chosen, its run, and its
+//! results (precomputed or from this browser), plus the heatmap derived from
+//! them. Plain Rust, tested without a browser; the view only reads it.
+
+use upbringing_lab::eval::Condition;
+use upbringing_lab::experiment::Progress;
+use upbringing_lab::presets;
+use upbringing_lab::results::{Cell, ExperimentResults};
+use upbringing_lab::spec::ExperimentSpec;
+
+use crate::protocol::{Report, Request};
+
+/// What the heatmap shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    Exploit,
+    Honest,
+    /// Stated minus revealed.
+    Gap,
+}
+
+impl Metric {
+    pub const ALL: [Self; 3] = [Self::Exploit, Self::Honest, Self::Gap];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Exploit => "exploit rate",
+            Self::Honest => "honest success",
+            Self::Gap => "stated − revealed",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Exploit => "exploit",
+            Self::Honest => "honest",
+            Self::Gap => "gap",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunStatus {
+    Idle,
+    Running(Option<Progress>),
+    Done,
+    Cancelled,
+    Failed(String),
+}
+
+/// Where the shown results came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// Shipped with the page, computed by the CLI.
+    Precomputed,
+    /// Trained in this browser.
+    ThisBrowser { complete: bool },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Playground {
+    pub preset: String,
+    pub spec: ExperimentSpec,
+    /// Run the seconds-long smoke version instead of the preset itself.
+    pub smoke: bool,
+    pub status: RunStatus,
+    pub results: Option<(ExperimentResults, Source)>,
+    pub metric: Metric,
+}
+
+/// One heatmap cell, ready to draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatCell {
+    pub condition: Condition,
+    /// In [0, 1] for rates, [-1, 1] for the gap; NaN when nothing was measured.
+    pub value: f64,
+    pub text: String,
+    /// Interval and spread, for the hover title.
+    pub detail: String,
+}
+
+impl Playground {
+    pub fn new(preset: &str, smoke: bool) -> Result<Self, String> {
+        let spec = Self::spec_for(preset, smoke)?;
+        Ok(Self {
+            preset: preset.into(),
+            spec,
+            smoke,
+            status: RunStatus::Idle,
+            results: None,
+            metric: Metric::Exploit,
+        })
+    }
+
+    fn spec_for(preset: &str, smoke: bool) -> Result<ExperimentSpec, String> {
+        let spec = presets::preset(preset).map_err(|e| e.to_string())?;
+        Ok(if smoke { presets::smoke(spec) } else { spec })
+    }
+
+    pub fn running(&self) -> bool {
+        matches!(self.status, RunStatus::Running(_))
+    }
+
+    /// Choose another preset (not while running); clears shown results.
+    pub fn select(&mut self, preset: &str) -> Result<(), String> {
+        if self.running() {
+            return Err("wait for the run to finish, or cancel it".into());
+        }
+        *self = Self {
+            metric: self.metric,
+            ..Self::new(preset, self.smoke)?
+        };
+        Ok(())
+    }
+
+    /// Offer precomputed results: taken when they answer this preset's spec.
+    /// A regime preset's results are read off the default experiment's: a
+    /// regime's numbers depend only on its own phases and the seed.
+    pub fn offer_precomputed(&mut self, results: ExperimentResults) -> bool {
+        if self.smoke || self.results.is_some() {
+            return false;
+        }
+        let Some(derived) = restrict(&results, &self.spec) else {
+            return false;
+        };
+        self.results = Some((derived, Source::Precomputed));
+        true
+    }
+
+    pub fn start(&mut self) -> Option<Request> {
+        if self.running() {
+            return None;
+        }
+        self.status = RunStatus::Running(None);
+        Some(Request::Run(Box::new(self.spec.clone())))
+    }
+
+    /// Fold a worker report in; `false` if it was not about an experiment.
+    pub fn apply(&mut self, report: Report) -> bool {
+        match report {
+            Report::RunProgress(p) => self.status = RunStatus::Running(Some(p)),
+            Report::RunResults { results, complete } => {
+                self.results = Some((*results, Source::ThisBrowser { complete }));
+                if complete {
+                    self.status = RunStatus::Done;
+                }
+            }
+            Report::Cancelled if self.running() => self.status = RunStatus::Cancelled,
+            Report::Failed(m) if self.running() => self.status = RunStatus::Failed(m),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Regimes, each with a cell per condition, for the chosen metric.
+    pub fn heatmap(&self) -> Vec<(String, Vec<HeatCell>)> {
+        let Some((results, _)) = &self.results else {
+            return vec![];
+        };
+        results
+            .regimes()
+            .into_iter()
+            .map(|r| {
+                let cells = Condition::ALL.map(|c| heat_cell(&results.cell(r, c), self.metric));
+                (r.to_string(), cells.to_vec())
+            })
+            .collect()
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", 100.0 * x)
+}
+
+fn heat_cell(cell: &Cell, metric: Metric) -> HeatCell {
+    let (value, text, detail) = match metric {
+        Metric::Exploit | Metric::Honest => {
+            let e = if metric == Metric::Exploit {
+                cell.exploit
+            } else {
+                cell.honest
+            };
+            let r = e.pooled;
+            (
+                r.rate,
+                if r.rate.is_nan() {
+                    "–".into()
+                } else {
+                    pct(r.rate)
+                },
+                format!(
+                    "{}: {} of {} episodes = {} (95% CI {}–{}); per seed {} ± {} (n = {})",
+                    metric.label(),
+                    r.successes,
+                    r.trials,
+                    pct(r.rate),
+                    pct(r.lo),
+                    pct(r.hi),
+                    pct(e.seeds.mean),
+                    pct(e.seeds.sd),
+                    e.seeds.n
+                ),
+            )
+        }
+        Metric::Gap => (
+            cell.gap.mean,
+            if cell.gap.mean.is_nan() {
+                "–".into()
+            } else {
+                format!("{:+.2}", cell.gap.mean)
+            },
+            format!(
+                "says \"I don't game graders\" {} (95% CI {}–{}); does not game {}; gap per seed {:+.2} ± {:.2} (n = {})",
+                pct(cell.stated.pooled.rate),
+                pct(cell.stated.pooled.lo),
+                pct(cell.stated.pooled.hi),
+                pct(1.0 - cell.exploit.pooled.rate),
+                cell.gap.mean,
+                cell.gap.sd,
+                cell.gap.n
+            ),
+        ),
+    };
+    HeatCell {
+        condition: cell.condition,
+        value,
+        text,
+        detail,
+    }
+}
+
+/// `results` cut down to `spec`'s regimes, if every one of them was run there
+/// with the same phases, world, model, evaluation and seeds.
+pub fn restrict(results: &ExperimentResults, spec: &ExperimentSpec) -> Option<ExperimentResults> {
+    let r = &results.spec;
+    if r.world != spec.world || r.model != spec.model || r.eval != spec.eval || r.seeds != spec.seeds {
+        return None;
+    }
+    let all_there = spec.regimes.iter().all(|want| {
+        r.regimes
+            .iter()
+            .any(|have| have.name == want.name && have.phases == want.phases)
+    });
+    if !all_there {
+        return None;
+    }
+    let keep = |name: &str| spec.regimes.iter().any(|x| x.name == name);
+    let mut out = results.clone();
+    out.spec = spec.clone();
+    out.rows.retain(|x| keep(&x.regime));
+    out.depth.retain(|x| keep(&x.regime));
+    out.logs.retain(|x| keep(&x.regime));
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use upbringing_lab::eval::Counts;
+    use upbringing_lab::results::Row;
+
+    /// Fake results for `spec`: every cell 3 exploits and 1 honest in 10.
+    fn fake(spec: &ExperimentSpec) -> ExperimentResults {
+        let mut rows = vec![];
+        for r in &spec.regimes {
+            for &seed in &spec.seeds {
+                for condition in Condition::ALL {
+                    rows.push(Row {
+                        regime: r.name.clone(),
+                        seed,
+                        condition,
+                        counts: Counts {
+                            episodes: 10,
+                            honest: 1,
+                            exploit: 3,
+                            probes: 10,
+                            claims_honest: 9,
+                        },
+                    });
+                }
+            }
+        }
+        ExperimentResults {
+            spec: spec.clone(),
+            engine: "test".into(),
+            backend: "test".into(),
+            commit: None,
+            seconds: 0.0,
+            rows,
+            depth: vec![],
+            logs: vec![],
+        }
+    }
+
+    #[test]
+    fn a_regime_preset_reads_its_numbers_off_the_default_experiment() {
+        let default = fake(&presets::preset("default").unwrap());
+        let mut p = Playground::new("inoculated", false).unwrap();
+        assert!(p.offer_precomputed(default.clone()));
+        let heat = p.heatmap();
+        assert_eq!(
+            heat.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
+            ["control", "inoculated"]
+        );
+        assert_eq!(heat[0].1[0].text, "30%");
+        assert!(
+            heat[0].1[0].detail.contains("15 of 50"),
+            "{}",
+            heat[0].1[0].detail
+        );
+        // The smoke version is a different spec: no precomputed numbers for it.
+        let mut smoke = Playground::new("inoculated", true).unwrap();
+        assert!(!smoke.offer_precomputed(default));
+    }
+
+    #[test]
+    fn metrics_switch_and_the_gap_is_stated_minus_revealed() {
+        let mut p = Playground::new("quick", false).unwrap();
+        assert!(p.offer_precomputed(fake(&p.spec)));
+        p.metric = Metric::Honest;
+        assert_eq!(p.heatmap()[0].1[0].text, "10%");
+        p.metric = Metric::Gap;
+        // says 90% honest; does not game 70%: +0.20
+        assert_eq!(p.heatmap()[0].1[0].text, "+0.20");
+    }
+
+    #[test]
+    fn a_run_reports_progress_then_results_and_can_fail() {
+        let mut p = Playground::new("quick", true).unwrap();
+        assert!(matches!(p.start(), Some(Request::Run(_))));
+        assert_eq!(p.start(), None, "one run at a time");
+        assert!(p.select("default").is_err(), "no switching mid-run");
+        let results = fake(&p.spec);
+        assert!(p.apply(Report::RunResults {
+            results: Box::new(results),
+            complete: true
+        }));
+        assert_eq!(p.status, RunStatus::Done);
+        assert!(
+            !p.apply(Report::Failed("not ours".into())),
+            "a failure after the run is not the run's"
+        );
+        p.start();
+        assert!(p.apply(Report::Failed("training diverged at step 3".into())));
+        assert!(matches!(p.status, RunStatus::Failed(_)));
+        assert!(
+            Playground::new("no-such-preset", false)
+                .unwrap_err()
+                .contains("unknown preset")
+        );
+    }
+}
