@@ -16,6 +16,7 @@ fn main() {
 #[cfg(target_family = "wasm")]
 mod page {
     use gloo_worker::{Spawnable, WorkerBridge};
+    use std::rc::Rc;
     use upbringing_app::chart::LineChart;
     use upbringing_app::playground::{Metric, Playground, RunStatus, Source};
     use upbringing_app::protocol::{BackendChoice, JsCodec, Report, Request, TrainerPort};
@@ -25,6 +26,7 @@ mod page {
     use upbringing_lab::presets;
     use upbringing_lab::results::ExperimentResults;
     use upbringing_lab::{BackendKind, VERSION};
+
     use wasm_bindgen::JsCast;
     use yew::prelude::*;
 
@@ -41,7 +43,8 @@ mod page {
 
     pub struct App {
         state: AppState,
-        playground: Playground,
+        /// Shared with the card component; replaced (not mutated in place) on change.
+        playground: Rc<Playground>,
         /// Results shipped with the page (`web/precomputed/`).
         precomputed: Vec<ExperimentResults>,
         run_started_ms: f64,
@@ -103,7 +106,7 @@ mod page {
             });
             Self {
                 state: AppState::new(settings, notices),
-                playground,
+                playground: Rc::new(playground),
                 precomputed: vec![],
                 run_started_ms: 0.0,
                 worker,
@@ -115,7 +118,7 @@ mod page {
                 Msg::Report(r) => {
                     let about_run = matches!(r, Report::RunProgress(_) | Report::RunResults { .. })
                         || self.playground.running();
-                    if !(about_run && self.playground.apply(r.clone())) {
+                    if !(about_run && Rc::make_mut(&mut self.playground).apply(r.clone())) {
                         self.state.apply(r);
                     }
                     None
@@ -127,7 +130,7 @@ mod page {
                     .cancel()
                     .or_else(|| self.playground.running().then_some(Request::Cancel)),
                 Msg::Select(name) => {
-                    if self.playground.select(&name).is_ok() {
+                    if Rc::make_mut(&mut self.playground).select(&name).is_ok() {
                         self.offer_precomputed();
                         set_query("preset", &name);
                     }
@@ -138,10 +141,10 @@ mod page {
                     if !self.playground.running()
                         && let Ok(p) = Playground::new(&preset, on)
                     {
-                        self.playground = Playground {
+                        self.playground = Rc::new(Playground {
                             metric: self.playground.metric,
                             ..p
-                        };
+                        });
                         self.offer_precomputed();
                         set_query("smoke", if on { "1" } else { "0" });
                     }
@@ -149,11 +152,11 @@ mod page {
                 }
                 Msg::Run if self.state.phase != Phase::Training && self.state.backend.is_some() => {
                     self.run_started_ms = js_sys::Date::now();
-                    self.playground.start()
+                    Rc::make_mut(&mut self.playground).start()
                 }
                 Msg::Run => None,
                 Msg::Metric(m) => {
-                    self.playground.metric = m;
+                    Rc::make_mut(&mut self.playground).metric = m;
                     None
                 }
                 Msg::Precomputed(found) => {
@@ -178,7 +181,9 @@ mod page {
                     </header>
                     { for s.notices.iter().map(|n| html! { <p class="notice">{ n }</p> }) }
                     { self.view_backend() }
-                    { self.view_playground(ctx) }
+                    <PlaygroundCard pg={self.playground.clone()} started_ms={self.run_started_ms}
+                        can_run={!self.playground.running() && s.backend.is_some() && s.phase != Phase::Training}
+                        onmsg={ctx.link().callback(|m: Msg| m)} />
                     <section class="card">
                         <h2>{ "Warm-up: learn to reverse a digit string" }</h2>
                         <p id="demo-line">{ format!(
@@ -228,164 +233,181 @@ mod page {
         format!("rgb({r:.0},{g:.0},{b:.0})")
     }
 
+    /// The playground card: a component of its own, so the warm-up demo's
+    /// frequent progress reports do not redraw the heatmap.
+    #[derive(Properties)]
+    pub struct CardProps {
+        pub pg: Rc<Playground>,
+        pub can_run: bool,
+        pub started_ms: f64,
+        pub onmsg: Callback<Msg>,
+    }
+
+    impl PartialEq for CardProps {
+        fn eq(&self, other: &Self) -> bool {
+            Rc::ptr_eq(&self.pg, &other.pg)
+                && self.can_run == other.can_run
+                && self.started_ms == other.started_ms
+        }
+    }
+
+    #[function_component(PlaygroundCard)]
+    fn playground_card(props: &CardProps) -> Html {
+        let p = &*props.pg;
+        let link = &props.onmsg;
+        let on_select = link.reform(|e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            Msg::Select(select.value())
+        });
+        let on_smoke = link.reform(|e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            Msg::Smoke(input.checked())
+        });
+        let description = presets::list()
+            .into_iter()
+            .find(|(n, _)| *n == p.preset)
+            .map(|(_, d)| d)
+            .unwrap_or_default();
+        let can_run = props.can_run;
+        html! {
+            <section class="card" id="playground">
+                <h2>{ "Which upbringing survives a change of scenery?" }</h2>
+                <p>{ "Tiny transformers learn graded tasks whose graders can be gamed. Each regime raises them differently; \
+                      every model is then scored on the same shifts. Red: how often it games the grader." }</p>
+                <div class="controls">
+                    <label>{ "Experiment " }
+                        <select id="preset" onchange={on_select} disabled={p.running()}>
+                            { for presets::list().into_iter().map(|(name, _)| html! {
+                                <option value={name.clone()} selected={name == p.preset}>{ name.clone() }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label><input id="smoke" type="checkbox" checked={p.smoke} onchange={on_smoke} disabled={p.running()} />
+                        { " short check (seconds; not a finding)" }</label>
+                    <button id="run" disabled={!can_run} onclick={link.reform(|_| Msg::Run)}>{ "Run in my browser" }</button>
+                    <button id="cancel-run" disabled={!p.running()} onclick={link.reform(|_| Msg::Cancel)}>{ "Cancel" }</button>
+                </div>
+                <p class="preset-line">{ description }{ format!(" · {} regimes × {} seeds", p.spec.regimes.len(), p.spec.seeds.len()) }</p>
+                { view_run_status(p, props.started_ms) }
+                { view_heatmap(p, link) }
+            </section>
+        }
+    }
+
+    fn view_run_status(p: &Playground, started_ms: f64) -> Html {
+        let (phase, text) = match &p.status {
+            RunStatus::Idle => ("idle", String::new()),
+            RunStatus::Running(None) => ("running", "starting…".into()),
+            RunStatus::Running(Some(g)) => {
+                let elapsed = (js_sys::Date::now() - started_ms) / 1000.0;
+                let frac = g.done as f64 / g.total.max(1) as f64;
+                let eta = if frac > 0.02 {
+                    format!(", ~{:.0} s left", elapsed * (1.0 - frac) / frac)
+                } else {
+                    String::new()
+                };
+                (
+                    "running",
+                    format!(
+                        "{:.0}% · seed {} · {} · {} · {elapsed:.0} s{eta}",
+                        100.0 * frac,
+                        g.seed,
+                        g.regime,
+                        g.stage
+                    ),
+                )
+            }
+            RunStatus::Done => ("done", "done".into()),
+            RunStatus::Cancelled => ("cancelled", "cancelled".into()),
+            RunStatus::Failed(m) => ("failed", format!("stopped: {m}")),
+        };
+        let (done, total) = match &p.status {
+            RunStatus::Running(Some(g)) => (g.done, g.total.max(1)),
+            RunStatus::Done => (1, 1),
+            _ => (0, 1),
+        };
+        html! {
+            <div class="progress">
+                <progress id="run-progress" max={total.to_string()} value={done.to_string()} />
+                <span id="run-status" data-phase={phase}>{ text }</span>
+            </div>
+        }
+    }
+
+    fn view_heatmap(p: &Playground, link: &Callback<Msg>) -> Html {
+        let Some((results, source)) = &p.results else {
+            return html! { <p class="muted">{ "No results yet for this experiment: run it in your browser." }</p> };
+        };
+        let source = match source {
+            Source::Precomputed => "precomputed by the command-line runner".to_string(),
+            Source::ThisBrowser { complete: true } => "trained in this browser".into(),
+            Source::ThisBrowser { complete: false } => {
+                "trained in this browser so far (more seeds coming)".into()
+            }
+        };
+        let metric_buttons = Metric::ALL.map(|m| {
+                let class = if m == p.metric { "metric on" } else { "metric" };
+                html! { <button class={class} data-metric={m.name()} onclick={link.reform(move |_| Msg::Metric(m))}>{ m.label() }</button> }
+            });
+        html! {
+            <div id="results">
+                <div class="controls">{ for metric_buttons }</div>
+                <table id="heatmap" data-metric={p.metric.name()}>
+                    <tr><th>{ "regime" }</th>{ for Condition::ALL.map(|c| html! { <th title={c.name()}>{ c.short() }</th> }) }</tr>
+                    { for p.heatmap().into_iter().map(|(regime, cells)| html! {
+                        <tr>
+                            <th class="regime">{ regime }</th>
+                            { for cells.into_iter().map(|c| html! {
+                                <td class="heat" data-condition={c.condition.name()} data-value={c.value.to_string()}
+                                    title={c.detail.clone()} style={format!("background:{}", heat_colour(p.metric, c.value))}>{ c.text }</td>
+                            }) }
+                        </tr>
+                    }) }
+                </table>
+                <p class="provenance" id="provenance">{ format!("{source} · {}", results.provenance()) }</p>
+                { view_depth(results) }
+            </div>
+        }
+    }
+
+    fn view_depth(results: &ExperimentResults) -> Html {
+        let rows: Vec<(String, Vec<f32>)> = results
+            .regimes()
+            .into_iter()
+            .map(|r| (r.to_string(), results.mean_depth(r)))
+            .filter(|(_, d)| !d.is_empty())
+            .collect();
+        if rows.is_empty() {
+            return html! {};
+        }
+        let max = rows
+            .iter()
+            .flat_map(|(_, d)| d.iter().copied())
+            .fold(1e-6f32, f32::max);
+        html! {
+            <details id="depth">
+                <summary>{ "Depth: where alignment training changed the model (KL per position of an exploit answer, before → after)" }</summary>
+                <table>
+                    { for rows.into_iter().map(|(r, d)| html! {
+                        <tr><th class="regime">{ r }</th>
+                            { for d.into_iter().map(|k| html! {
+                                <td class="depth-bar" title={format!("{k:.3} nats")}>
+                                    <span style={format!("height:{:.0}px", 2.0 + 30.0 * k / max)}></span>
+                                </td>
+                            }) }
+                        </tr>
+                    }) }
+                </table>
+            </details>
+        }
+    }
+
     impl App {
         fn offer_precomputed(&mut self) {
             for r in &self.precomputed {
-                if self.playground.offer_precomputed(r.clone()) {
+                if Rc::make_mut(&mut self.playground).offer_precomputed(r.clone()) {
                     break;
                 }
-            }
-        }
-
-        fn view_playground(&self, ctx: &Context<Self>) -> Html {
-            let p = &self.playground;
-            let link = ctx.link();
-            let on_select = link.callback(|e: Event| {
-                let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-                Msg::Select(select.value())
-            });
-            let on_smoke = link.callback(|e: Event| {
-                let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-                Msg::Smoke(input.checked())
-            });
-            let description = presets::list()
-                .into_iter()
-                .find(|(n, _)| *n == p.preset)
-                .map(|(_, d)| d)
-                .unwrap_or_default();
-            let can_run = !p.running() && self.state.backend.is_some() && self.state.phase != Phase::Training;
-            html! {
-                <section class="card" id="playground">
-                    <h2>{ "Which upbringing survives a change of scenery?" }</h2>
-                    <p>{ "Tiny transformers learn graded tasks whose graders can be gamed. Each regime raises them differently; \
-                          every model is then scored on the same shifts. Red: how often it games the grader." }</p>
-                    <div class="controls">
-                        <label>{ "Experiment " }
-                            <select id="preset" onchange={on_select} disabled={p.running()}>
-                                { for presets::list().into_iter().map(|(name, _)| html! {
-                                    <option value={name.clone()} selected={name == p.preset}>{ name.clone() }</option>
-                                }) }
-                            </select>
-                        </label>
-                        <label><input id="smoke" type="checkbox" checked={p.smoke} onchange={on_smoke} disabled={p.running()} />
-                            { " short check (seconds; not a finding)" }</label>
-                        <button id="run" disabled={!can_run} onclick={link.callback(|_| Msg::Run)}>{ "Run in my browser" }</button>
-                        <button id="cancel-run" disabled={!p.running()} onclick={link.callback(|_| Msg::Cancel)}>{ "Cancel" }</button>
-                    </div>
-                    <p class="preset-line">{ description }{ format!(" · {} regimes × {} seeds", p.spec.regimes.len(), p.spec.seeds.len()) }</p>
-                    { self.view_run_status() }
-                    { self.view_heatmap(ctx) }
-                </section>
-            }
-        }
-
-        fn view_run_status(&self) -> Html {
-            let p = &self.playground;
-            let (phase, text) = match &p.status {
-                RunStatus::Idle => ("idle", String::new()),
-                RunStatus::Running(None) => ("running", "starting…".into()),
-                RunStatus::Running(Some(g)) => {
-                    let elapsed = (js_sys::Date::now() - self.run_started_ms) / 1000.0;
-                    let frac = g.done as f64 / g.total.max(1) as f64;
-                    let eta = if frac > 0.02 {
-                        format!(", ~{:.0} s left", elapsed * (1.0 - frac) / frac)
-                    } else {
-                        String::new()
-                    };
-                    (
-                        "running",
-                        format!(
-                            "{:.0}% · seed {} · {} · {} · {elapsed:.0} s{eta}",
-                            100.0 * frac,
-                            g.seed,
-                            g.regime,
-                            g.stage
-                        ),
-                    )
-                }
-                RunStatus::Done => ("done", "done".into()),
-                RunStatus::Cancelled => ("cancelled", "cancelled".into()),
-                RunStatus::Failed(m) => ("failed", format!("stopped: {m}")),
-            };
-            let (done, total) = match &p.status {
-                RunStatus::Running(Some(g)) => (g.done, g.total.max(1)),
-                RunStatus::Done => (1, 1),
-                _ => (0, 1),
-            };
-            html! {
-                <div class="progress">
-                    <progress id="run-progress" max={total.to_string()} value={done.to_string()} />
-                    <span id="run-status" data-phase={phase}>{ text }</span>
-                </div>
-            }
-        }
-
-        fn view_heatmap(&self, ctx: &Context<Self>) -> Html {
-            let p = &self.playground;
-            let Some((results, source)) = &p.results else {
-                return html! { <p class="muted">{ "No results yet for this experiment: run it in your browser." }</p> };
-            };
-            let source = match source {
-                Source::Precomputed => "precomputed by the command-line runner".to_string(),
-                Source::ThisBrowser { complete: true } => "trained in this browser".into(),
-                Source::ThisBrowser { complete: false } => {
-                    "trained in this browser so far (more seeds coming)".into()
-                }
-            };
-            let metric_buttons = Metric::ALL.map(|m| {
-                let class = if m == p.metric { "metric on" } else { "metric" };
-                html! { <button class={class} data-metric={m.name()} onclick={ctx.link().callback(move |_| Msg::Metric(m))}>{ m.label() }</button> }
-            });
-            html! {
-                <div id="results">
-                    <div class="controls">{ for metric_buttons }</div>
-                    <table id="heatmap" data-metric={p.metric.name()}>
-                        <tr><th>{ "regime" }</th>{ for Condition::ALL.map(|c| html! { <th title={c.name()}>{ c.short() }</th> }) }</tr>
-                        { for p.heatmap().into_iter().map(|(regime, cells)| html! {
-                            <tr>
-                                <th class="regime">{ regime }</th>
-                                { for cells.into_iter().map(|c| html! {
-                                    <td class="heat" data-condition={c.condition.name()} data-value={c.value.to_string()}
-                                        title={c.detail.clone()} style={format!("background:{}", heat_colour(p.metric, c.value))}>{ c.text }</td>
-                                }) }
-                            </tr>
-                        }) }
-                    </table>
-                    <p class="provenance" id="provenance">{ format!("{source} · {}", results.provenance()) }</p>
-                    { self.view_depth(results) }
-                </div>
-            }
-        }
-
-        fn view_depth(&self, results: &ExperimentResults) -> Html {
-            let rows: Vec<(String, Vec<f32>)> = results
-                .regimes()
-                .into_iter()
-                .map(|r| (r.to_string(), results.mean_depth(r)))
-                .filter(|(_, d)| !d.is_empty())
-                .collect();
-            if rows.is_empty() {
-                return html! {};
-            }
-            let max = rows
-                .iter()
-                .flat_map(|(_, d)| d.iter().copied())
-                .fold(1e-6f32, f32::max);
-            html! {
-                <details id="depth">
-                    <summary>{ "Depth: where alignment training changed the model (KL per position of an exploit answer, before → after)" }</summary>
-                    <table>
-                        { for rows.into_iter().map(|(r, d)| html! {
-                            <tr><th class="regime">{ r }</th>
-                                { for d.into_iter().map(|k| html! {
-                                    <td class="depth-bar" title={format!("{k:.3} nats")}>
-                                        <span style={format!("height:{:.0}px", 2.0 + 30.0 * k / max)}></span>
-                                    </td>
-                                }) }
-                            </tr>
-                        }) }
-                    </table>
-                </details>
             }
         }
 

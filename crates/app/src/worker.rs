@@ -189,11 +189,18 @@ struct WorkerHost<'a> {
     total: usize,
     seed: u64,
     last_yield: f64,
+    last_report: f64,
 }
 
 impl Host for WorkerHost<'_> {
     fn progress(&mut self, n: usize, regime: &str, stage: &str) -> bool {
         self.done += n;
+        // At most ~5 reports a second: each one redraws part of the page.
+        let now = now_ms();
+        if now - self.last_report < 200.0 && self.done < self.total {
+            return !self.shared.cancel.get();
+        }
+        self.last_report = now;
         self.scope.respond(
             self.id,
             Report::RunProgress(Progress {
@@ -244,6 +251,7 @@ async fn run_experiment(
         total,
         seed: 0,
         last_yield: now_ms(),
+        last_report: 0.0,
     };
     let mut outcomes = vec![];
     for &seed in &spec.seeds {

@@ -295,6 +295,8 @@ fn run_experiment(
         spec.seeds.len(),
         backend.label
     );
+    // The commit is read now: the source may move on while this runs.
+    let commit = commit();
     let start = Instant::now();
     let total = spec
         .seeds
@@ -330,7 +332,7 @@ fn run_experiment(
     bar.finish();
     let mut results = upbringing_lab::results::ExperimentResults::assemble(spec, backend, outcomes);
     results.seconds = start.elapsed().as_secs_f64();
-    results.commit = commit();
+    results.commit = commit;
     println!("{}", results.table());
     println!("took {:.0} s", results.seconds);
     if let Some(path) = out {
