@@ -18,7 +18,7 @@ mod page {
     use gloo_worker::{Spawnable, WorkerBridge};
     use std::rc::Rc;
     use upbringing_app::chart::LineChart;
-    use upbringing_app::playground::{Metric, Playground, RunStatus, Source};
+    use upbringing_app::playground::{Metric, Playground, RunStatus, Source, heatmap};
     use upbringing_app::protocol::{BackendChoice, JsCodec, Report, Request, TrainerPort};
     use upbringing_app::query;
     use upbringing_app::state::{AppState, Phase};
@@ -352,21 +352,48 @@ mod page {
         html! {
             <div id="results">
                 <div class="controls">{ for metric_buttons }</div>
-                <table id="heatmap" data-metric={p.metric.name()}>
+                <ResultsView results={results.clone()} metric={p.metric} source={source} />
+            </div>
+        }
+    }
+
+    /// The heatmap, provenance and depth view: a component of its own, drawn
+    /// again only when the results or the metric change (not on progress).
+    #[derive(Properties)]
+    pub struct ResultsProps {
+        pub results: Rc<ExperimentResults>,
+        pub metric: Metric,
+        pub source: String,
+    }
+
+    impl PartialEq for ResultsProps {
+        fn eq(&self, other: &Self) -> bool {
+            Rc::ptr_eq(&self.results, &other.results)
+                && self.metric == other.metric
+                && self.source == other.source
+        }
+    }
+
+    #[function_component(ResultsView)]
+    fn results_view(props: &ResultsProps) -> Html {
+        let (results, metric) = (&*props.results, props.metric);
+        html! {
+            <>
+                <table id="heatmap" data-metric={metric.name()}>
                     <tr><th>{ "regime" }</th>{ for Condition::ALL.map(|c| html! { <th title={c.name()}>{ c.short() }</th> }) }</tr>
-                    { for p.heatmap().into_iter().map(|(regime, cells)| html! {
+                    { for heatmap(results, metric).into_iter().map(|(regime, cells)| html! {
                         <tr>
                             <th class="regime">{ regime }</th>
                             { for cells.into_iter().map(|c| html! {
                                 <td class="heat" data-condition={c.condition.name()} data-value={c.value.to_string()}
-                                    title={c.detail.clone()} style={format!("background:{}", heat_colour(p.metric, c.value))}>{ c.text }</td>
+                                    title={c.detail.clone()} style={format!("background:{}", heat_colour(metric, c.value))}>{ c.text }</td>
                             }) }
                         </tr>
                     }) }
                 </table>
-                <p class="provenance" id="provenance">{ format!("{source} · {}", results.provenance()) }</p>
+                <p class="provenance" id="provenance">{ format!("{} · {}", props.source, results.provenance()) }</p>
                 { view_depth(results) }
-            </div>
+            </>
         }
     }
 

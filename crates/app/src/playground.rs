@@ -2,6 +2,8 @@
 //! results (precomputed or from this browser), plus the heatmap derived from
 //! them. Plain Rust, tested without a browser; the view only reads it.
 
+use std::rc::Rc;
+
 use upbringing_lab::eval::Condition;
 use upbringing_lab::experiment::Progress;
 use upbringing_lab::presets;
@@ -64,7 +66,8 @@ pub struct Playground {
     /// Run the seconds-long smoke version instead of the preset itself.
     pub smoke: bool,
     pub status: RunStatus,
-    pub results: Option<(ExperimentResults, Source)>,
+    /// Shared, so cloning the state (on every report) stays cheap.
+    pub results: Option<(Rc<ExperimentResults>, Source)>,
     pub metric: Metric,
 }
 
@@ -123,7 +126,7 @@ impl Playground {
         let Some(derived) = restrict(&results, &self.spec) else {
             return false;
         };
-        self.results = Some((derived, Source::Precomputed));
+        self.results = Some((Rc::new(derived), Source::Precomputed));
         true
     }
 
@@ -132,19 +135,25 @@ impl Playground {
             return None;
         }
         self.status = RunStatus::Running(None);
-        Some(Request::Run(Box::new(self.spec.clone())))
+        Some(Request::Run(self.spec.to_json()))
     }
 
     /// Fold a worker report in; `false` if it was not about an experiment.
     pub fn apply(&mut self, report: Report) -> bool {
         match report {
             Report::RunProgress(p) => self.status = RunStatus::Running(Some(p)),
-            Report::RunResults { results, complete } => {
-                self.results = Some((*results, Source::ThisBrowser { complete }));
-                if complete {
-                    self.status = RunStatus::Done;
+            Report::RunResults {
+                results_json,
+                complete,
+            } => match serde_json::from_str::<ExperimentResults>(&results_json) {
+                Ok(results) => {
+                    self.results = Some((Rc::new(results), Source::ThisBrowser { complete }));
+                    if complete {
+                        self.status = RunStatus::Done;
+                    }
                 }
-            }
+                Err(e) => self.status = RunStatus::Failed(format!("unreadable results from the worker: {e}")),
+            },
             Report::Cancelled if self.running() => self.status = RunStatus::Cancelled,
             Report::Failed(m) if self.running() => self.status = RunStatus::Failed(m),
             _ => return false,
@@ -154,18 +163,23 @@ impl Playground {
 
     /// Regimes, each with a cell per condition, for the chosen metric.
     pub fn heatmap(&self) -> Vec<(String, Vec<HeatCell>)> {
-        let Some((results, _)) = &self.results else {
-            return vec![];
-        };
-        results
-            .regimes()
-            .into_iter()
-            .map(|r| {
-                let cells = Condition::ALL.map(|c| heat_cell(&results.cell(r, c), self.metric));
-                (r.to_string(), cells.to_vec())
-            })
-            .collect()
+        match &self.results {
+            Some((results, _)) => heatmap(results, self.metric),
+            None => vec![],
+        }
     }
+}
+
+/// Regimes of `results`, each with a cell per condition, for `metric`.
+pub fn heatmap(results: &ExperimentResults, metric: Metric) -> Vec<(String, Vec<HeatCell>)> {
+    results
+        .regimes()
+        .into_iter()
+        .map(|r| {
+            let cells = Condition::ALL.map(|c| heat_cell(&results.cell(r, c), metric));
+            (r.to_string(), cells.to_vec())
+        })
+        .collect()
 }
 
 fn pct(x: f64) -> String {
@@ -332,7 +346,7 @@ mod tests {
         assert!(p.select("default").is_err(), "no switching mid-run");
         let results = fake(&p.spec);
         assert!(p.apply(Report::RunResults {
-            results: Box::new(results),
+            results_json: serde_json::to_string(&results).unwrap(),
             complete: true
         }));
         assert_eq!(p.status, RunStatus::Done);

@@ -6,8 +6,6 @@ use serde::{Deserialize, Serialize};
 use upbringing_lab::BackendKind;
 use upbringing_lab::demo::{DemoConfig, DemoSample};
 use upbringing_lab::experiment::Progress;
-use upbringing_lab::results::ExperimentResults;
-use upbringing_lab::spec::ExperimentSpec;
 use wasm_bindgen::JsValue;
 
 /// Which device the page asks for.
@@ -24,8 +22,9 @@ pub enum Request {
     /// Bring up a device; answered by `Report::Ready`.
     Init(BackendChoice),
     Train(DemoConfig),
-    /// Train and evaluate every regime of an experiment, seed by seed.
-    Run(Box<ExperimentSpec>),
+    /// Train and evaluate every regime of an experiment (its spec as JSON
+    /// text: a string crosses to the worker far faster than a deep object).
+    Run(String),
     Cancel,
 }
 
@@ -57,9 +56,10 @@ pub enum Report {
     },
     /// Experiment progress (units of work, the regime and stage at work).
     RunProgress(Progress),
-    /// Results so far: after each regime of each seed, then complete.
+    /// Results so far (after each seed, then complete), as JSON text: a
+    /// string crosses to the page far faster than a deep JS object.
     RunResults {
-        results: Box<ExperimentResults>,
+        results_json: String,
         complete: bool,
     },
     Cancelled,

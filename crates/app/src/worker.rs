@@ -81,14 +81,17 @@ impl Worker for TrainerWorker {
                     scope.respond(id, report);
                 });
             }
-            Request::Run(spec) => {
+            Request::Run(spec_json) => {
                 if shared.busy.replace(true) {
                     scope.respond(id, Report::Failed("a run is already in progress".into()));
                     return;
                 }
                 shared.cancel.set(false);
                 spawn_local(async move {
-                    let report = run_experiment(&shared, &scope, id, *spec).await;
+                    let report = match ExperimentSpec::from_json(&spec_json) {
+                        Ok(spec) => run_experiment(&shared, &scope, id, spec).await,
+                        Err(e) => Report::Failed(e.to_string()),
+                    };
                     shared.busy.set(false);
                     scope.respond(id, report);
                 });
@@ -264,20 +267,14 @@ async fn run_experiment(
         let mut results = ExperimentResults::assemble(&spec, &backend, outcomes.clone());
         results.seconds = (now_ms() - started) / 1000.0;
         let complete = outcomes.len() == spec.seeds.len();
-        if !complete {
-            scope.respond(
-                id,
-                Report::RunResults {
-                    results: Box::new(results),
-                    complete,
-                },
-            );
-        } else {
-            return Report::RunResults {
-                results: Box::new(results),
-                complete,
-            };
+        let report = Report::RunResults {
+            results_json: serde_json::to_string(&results).expect("results serialise"),
+            complete,
+        };
+        if complete {
+            return report;
         }
+        scope.respond(id, report);
     }
     Report::Failed("the experiment has no seeds".into())
 }
