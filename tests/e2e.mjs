@@ -159,7 +159,11 @@ await check('playground: precomputed results show at once, labelled', async () =
   // Choosing a preset puts it in the link; the link restores it.
   await page.selectOption('#preset', 'inoculated');
   assert.match(page.url(), /preset=inoculated/);
-  assert.equal(await page.$$eval('#heatmap th.regime', (r) => r.length), 2, 'control and inoculated, read off the default run');
+  // The view redraws asynchronously: wait for it, then check.
+  await page.waitForFunction(() => document.querySelectorAll('#heatmap th.regime').length === 2, null, { timeout: 10_000 })
+    .catch(() => {});
+  assert.deepEqual(await page.$$eval('#heatmap th.regime', (r) => r.map((x) => x.textContent)), ['control', 'inoculated'],
+    'control and inoculated, read off the default run');
   const again = await browser.newPage();
   await again.goto(page.url());
   await again.waitForSelector('#preset');
