@@ -154,6 +154,11 @@ await check('playground: precomputed results show at once, labelled', async () =
   assert.ok(cells.every((v) => v >= 0 && v <= 1), 'rates in [0, 1]');
   assert.match(await page.textContent('#provenance'), /precomputed.*seeds \[0, 1, 2, 3, 4\].*flex.*upbringing/);
   assert.ok((await page.getAttribute('#heatmap td.heat', 'title')).includes('95% CI'), 'intervals on hover');
+  // Export: the CSV download is the tidy table.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const csv = await readFile(await download.path(), 'utf8');
+  assert.match(csv.split('\n')[0], /^regime,condition,seed,metric,value,lo,hi/);
+  assert.ok(csv.split('\n').length > 1000, `${csv.split('\n').length} CSV lines`);
   await page.click('button.metric[data-metric="gap"]');
   assert.equal(await page.getAttribute('#heatmap', 'data-metric'), 'gap');
   // Choosing a preset puts it in the link; the link restores it.

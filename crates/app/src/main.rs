@@ -349,10 +349,35 @@ mod page {
                 let class = if m == p.metric { "metric on" } else { "metric" };
                 html! { <button class={class} data-metric={m.name()} onclick={link.reform(move |_| Msg::Metric(m))}>{ m.label() }</button> }
             });
+        // Export: the link's address is filled in on click, so the (large)
+        // text is only made when someone asks for it.
+        let export = |kind: &'static str| {
+            let results = results.clone();
+            Callback::from(move |e: MouseEvent| {
+                let (mime, text) = match kind {
+                    "json" => (
+                        "application/json",
+                        serde_json::to_string_pretty(&*results).unwrap_or_default(),
+                    ),
+                    _ => ("text/csv", results.csv()),
+                };
+                let href = format!(
+                    "data:{mime};charset=utf-8,{}",
+                    js_sys::encode_uri_component(&text)
+                );
+                let anchor: web_sys::Element = e.target_unchecked_into();
+                let _ = anchor.set_attribute("href", &href);
+            })
+        };
+        let file = |ext: &str| format!("upbringing-{}.{ext}", presets::slug(&results.spec.name));
         html! {
             <div id="results">
                 <div class="controls">{ for metric_buttons }</div>
                 <ResultsView results={results.clone()} metric={p.metric} source={source} />
+                <p class="export">{ "Download these results: " }
+                    <a id="export-json" href="#" download={file("json")} onclick={export("json")}>{ "JSON" }</a>{ " (everything: spec, per-seed counts, depth, curves) · " }
+                    <a id="export-csv" href="#" download={file("csv")} onclick={export("csv")}>{ "CSV" }</a>{ " (one tidy table)" }
+                </p>
             </div>
         }
     }
