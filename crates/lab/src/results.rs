@@ -162,6 +162,19 @@ impl ExperimentResults {
             .collect()
     }
 
+    /// The mean depth curve as text (`none` when the regime has no alignment phase).
+    fn depth_text(&self, regime: &str, none: &str, sep: &str) -> String {
+        let depth = self.mean_depth(regime);
+        if depth.is_empty() {
+            return none.to_string();
+        }
+        depth
+            .iter()
+            .map(|k| format!("{k:.2}"))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
     /// Who ran it, where, and with what.
     pub fn provenance(&self) -> String {
         format!(
@@ -218,16 +231,7 @@ impl ExperimentResults {
                 self.cell(r, Condition::InDistribution),
                 self.cell(r, Condition::Deployment),
             );
-            let depth = self.mean_depth(r);
-            let depth = if depth.is_empty() {
-                "-".to_string()
-            } else {
-                depth
-                    .iter()
-                    .map(|k| format!("{k:.2}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
+            let depth = self.depth_text(r, "-", " ");
             let _ = writeln!(
                 s,
                 "{r:width$} | says {}% / {}%  gap {:+.2}±{:.2} / {:+.2}±{:.2} | depth {depth}",
@@ -297,16 +301,7 @@ impl ExperimentResults {
                 self.cell(r, Condition::InDistribution),
                 self.cell(r, Condition::Deployment),
             );
-            let depth = self.mean_depth(r);
-            let depth = if depth.is_empty() {
-                "–".to_string()
-            } else {
-                depth
-                    .iter()
-                    .map(|k| format!("{k:.2}"))
-                    .collect::<Vec<_>>()
-                    .join(" · ")
-            };
+            let depth = self.depth_text(r, "–", " · ");
             let said = |e: &Estimate| {
                 format!(
                     "{} [{}–{}]",

@@ -10,12 +10,47 @@ use burn::tensor::{Distribution, Int, Tensor, TensorData};
 use crate::model::Gpt;
 use crate::rng::Rng;
 
-/// Append `new_tokens` sampled tokens to each prompt (`temperature` 0 is greedy).
+/// Append `new_tokens` sampled tokens to each prompt (`temperature` 0 is
+/// greedy), with Gumbel noise from the device's generator.
 ///
 /// # Shapes
 /// - prompts: `[B, P]`, with `P + new_tokens <= block_size`
 /// - output: `[B, P + new_tokens]`
 pub fn sample(model: &Gpt, prompts: Tensor<2, Int>, new_tokens: usize, temperature: f64) -> Tensor<2, Int> {
+    sample_with(model, prompts, new_tokens, temperature, |scaled| {
+        gumbel_argmax(scaled)
+    })
+}
+
+/// As [`sample`], but the Gumbel noise comes from the host's seeded `rng`,
+/// not the device's generator: the same draws on every backend, and no
+/// shared generator state between runs in parallel threads (flex's is global).
+pub fn sample_seeded(
+    model: &Gpt,
+    prompts: Tensor<2, Int>,
+    new_tokens: usize,
+    temperature: f64,
+    rng: &mut Rng,
+) -> Tensor<2, Int> {
+    sample_with(model, prompts, new_tokens, temperature, |scaled| {
+        let [b, v] = scaled.dims();
+        // Gumbel(0, 1) = -ln(-ln u), u kept off 0 and 1.
+        let noise: Vec<f32> = (0..b * v)
+            .map(|_| -(-(rng.unit().clamp(1e-7, 1.0 - 1e-7)).ln()).ln() as f32)
+            .collect();
+        let device = scaled.device();
+        (scaled + Tensor::from_data(TensorData::new(noise, [b, v]), &device)).argmax(1)
+    })
+}
+
+/// The sampling loop; `draw` turns `[B, V]` logits / temperature into `[B, 1]` tokens.
+fn sample_with(
+    model: &Gpt,
+    prompts: Tensor<2, Int>,
+    new_tokens: usize,
+    temperature: f64,
+    mut draw: impl FnMut(Tensor<2>) -> Tensor<2, Int>,
+) -> Tensor<2, Int> {
     let [b, p] = prompts.dims();
     assert!(
         p + new_tokens <= model.block_size(),
@@ -34,44 +69,8 @@ pub fn sample(model: &Gpt, prompts: Tensor<2, Int>, new_tokens: usize, temperatu
         let next = if temperature == 0.0 {
             last.argmax(1) // greedy
         } else {
-            gumbel_argmax(last / temperature)
+            draw(last / temperature)
         }; // [B, 1]
-        seq = Tensor::cat(vec![seq, next], 1);
-    }
-    seq
-}
-
-/// As [`sample`], but the Gumbel noise comes from the host's seeded `rng`,
-/// not the device's generator: the same draws on every backend, and no
-/// shared generator state between runs in parallel threads (flex's is global).
-pub fn sample_seeded(
-    model: &Gpt,
-    prompts: Tensor<2, Int>,
-    new_tokens: usize,
-    temperature: f64,
-    rng: &mut Rng,
-) -> Tensor<2, Int> {
-    let [b, p] = prompts.dims();
-    assert!(
-        p + new_tokens <= model.block_size(),
-        "prompt {p} + {new_tokens} new tokens exceeds block_size {}",
-        model.block_size()
-    );
-    let device = prompts.device();
-    let mut seq = prompts;
-    for i in 0..new_tokens {
-        let logits = model.forward(seq.clone()); // [B, P+i, V]
-        let v = logits.dims()[2];
-        let last = logits.narrow(1, p + i - 1, 1).reshape([b, v]); // -> [B, V]
-        let next = if temperature == 0.0 {
-            last.argmax(1)
-        } else {
-            // Gumbel(0, 1) = -ln(-ln u), u kept off 0 and 1.
-            let noise: Vec<f32> = (0..b * v)
-                .map(|_| -(-(rng.unit().clamp(1e-7, 1.0 - 1e-7)).ln()).ln() as f32)
-                .collect();
-            (last / temperature + Tensor::from_data(TensorData::new(noise, [b, v]), &device)).argmax(1)
-        };
         seq = Tensor::cat(vec![seq, next], 1);
     }
     seq
