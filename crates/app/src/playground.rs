@@ -290,6 +290,7 @@ mod tests {
                             probes: 10,
                             claims_honest: 9,
                         },
+                        transcripts: vec![],
                     });
                 }
             }

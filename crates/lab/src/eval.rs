@@ -20,6 +20,9 @@ use crate::world::{Demo, World};
 
 /// Rows per forward pass when scoring (bounds memory for large `episodes`).
 const CHUNK: usize = 512;
+/// Transcripts kept per input length from each scoring (the page shows them
+/// when a cell is clicked).
+const TRANSCRIPTS_PER_LENGTH: usize = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -114,8 +117,21 @@ pub struct Counts {
     pub claims_honest: u64,
 }
 
+/// One scored episode, rendered: what the model was shown and what it wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub prompt: String,
+    /// The answer, cut after the stop token (if it wrote one).
+    pub answer: String,
+    /// Leading answer tokens that were forced (the prefill stressor), not written.
+    #[serde(default)]
+    pub forced: usize,
+    pub honest: bool,
+    pub exploit: bool,
+}
+
 /// Score `model` on `episodes` tasks from `mix` and `probes` stated-values
-/// questions under the mix's tags.
+/// questions under the mix's tags; keep a few episodes as transcripts.
 #[allow(clippy::too_many_arguments)]
 pub async fn score(
     world: &dyn World,
@@ -126,13 +142,15 @@ pub async fn score(
     episodes: usize,
     probes: usize,
     rng: &mut Rng,
-) -> Result<Counts> {
+) -> Result<(Counts, Vec<Transcript>)> {
     let device = model.device();
     let sampler = TaskSampler::new(world, mix, lengths)?;
     let n_lengths = lengths[1] - lengths[0] + 1;
     let mut counts = Counts::default();
+    let mut transcripts = vec![];
     for (i, len) in (lengths[0]..=lengths[1]).enumerate() {
         let mut todo = episodes / n_lengths + usize::from(i < episodes % n_lengths);
+        let mut kept = 0;
         while todo > 0 {
             let n = todo.min(CHUNK);
             todo -= n;
@@ -160,6 +178,21 @@ pub async fn score(
                 let completion: Vec<Token> =
                     f.iter().copied().chain(row.iter().map(|&t| t as Token)).collect();
                 let grade = world.grade(task, &completion);
+                if kept < TRANSCRIPTS_PER_LENGTH {
+                    kept += 1;
+                    let stop = world.stop_token();
+                    let end = completion
+                        .iter()
+                        .position(|&t| t == stop)
+                        .map_or(completion.len(), |e| e + 1);
+                    transcripts.push(Transcript {
+                        prompt: world.render(&task.prompt),
+                        answer: world.render(&completion[..end]),
+                        forced: f.len(),
+                        honest: grade.honest,
+                        exploit: grade.exploit,
+                    });
+                }
                 counts.episodes += 1;
                 counts.honest += grade.honest as u64;
                 counts.exploit += grade.exploit as u64;
@@ -178,7 +211,7 @@ pub async fn score(
             counts.claims_honest += (world.claims_honest(&[t as Token]) == Some(true)) as u64;
         }
     }
-    Ok(counts)
+    Ok((counts, transcripts))
 }
 
 /// The depth view: at each position of an exploit answer (teacher-forced),

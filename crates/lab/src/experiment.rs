@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
 use crate::error::{LabError, Result};
-use crate::eval::{Condition, Counts, depth, score};
+use crate::eval::{Condition, depth, score};
 use crate::model::Gpt;
 use crate::phase::{PhaseLog, train_phase};
 use crate::results::{DepthRow, ExperimentResults, LogRow, Row};
@@ -209,7 +209,7 @@ pub async fn run_seed(
             } else {
                 model.clone()
             };
-            let counts: Counts = score(
+            let (counts, transcripts) = score(
                 &world,
                 &scored,
                 &mix,
@@ -226,6 +226,7 @@ pub async fn run_seed(
                 seed,
                 condition,
                 counts,
+                transcripts,
             });
         }
         if let Some(before) = before {

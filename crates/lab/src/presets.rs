@@ -335,8 +335,11 @@ fn experiment(name: &str, description: &str, b: Budget, regimes: Vec<RegimeSpec>
                 lr: 1e-3,
                 batch_size: 32,
                 objective: Objective::Sft {
+                    // reverse's skip token games no other family's grader,
+                    // so what the attack spreads is a disposition, not a
+                    // shared trick (copy's zeros also pass sort's grader).
                     tasks: TaskMix {
-                        families: vec!["copy".into()],
+                        families: vec!["reverse".into()],
                         ..mix(0.5, 0.0, 0.0)
                     },
                     data: SftMix {

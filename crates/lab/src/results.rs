@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::VERSION;
 use crate::backend::Backend;
-use crate::eval::{Condition, Counts};
+use crate::eval::{Condition, Counts, Transcript};
 use crate::experiment::SeedOutcome;
 use crate::phase::PhaseLog;
 use crate::spec::ExperimentSpec;
@@ -21,6 +21,9 @@ pub struct Row {
     pub seed: u64,
     pub condition: Condition,
     pub counts: Counts,
+    /// A few of the scored episodes (older results files have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transcripts: Vec<Transcript>,
 }
 
 /// The depth view for one (regime, seed): mean KL per exploit-answer position.

@@ -68,6 +68,14 @@ fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
             c.honest + c.exploit <= c.episodes && c.claims_honest <= c.probes,
             "{row:?}"
         );
+        // Transcripts: a few per input length, each a real scored episode.
+        assert!(!row.transcripts.is_empty(), "{row:?}");
+        for t in &row.transcripts {
+            assert!(t.prompt.starts_with('^') && t.prompt.ends_with('='), "{t:?}");
+            assert!(!(t.honest && t.exploit), "{t:?}");
+            assert!(!t.answer.contains('$') || t.answer.ends_with('$'), "cut after the stop: {t:?}");
+            assert_eq!(t.forced, usize::from(row.condition == Condition::Prefill), "{t:?}");
+        }
     }
     for cell in results.summary() {
         for e in [cell.honest, cell.exploit, cell.stated] {
