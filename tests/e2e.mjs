@@ -178,6 +178,71 @@ await check('playground: precomputed results show at once, labelled', async () =
   await page.close();
 });
 
+await check('playground: cells open transcripts; curves draw; edits refuse bad values and travel in the link', async () => {
+  const { page, errors } = await openPage('');
+  await page.waitForSelector('#heatmap td.heat', { timeout: 30_000 });
+  const regimes = await page.$$eval('#heatmap th.regime', (r) => r.map((x) => x.textContent));
+  // A cell opens sample episodes from those models, graded.
+  await page.click('#heatmap tr:nth-child(2) td.heat[data-condition="in_distribution"] button');
+  await page.waitForSelector('#transcripts table.transcripts tr.honest, #transcripts table.transcripts tr.exploit, #transcripts table.transcripts tr.wrong');
+  const verdicts = await page.$$eval('#transcripts tr td.verdict', (t) => t.map((x) => x.textContent));
+  assert.ok(verdicts.length >= 5, `${verdicts.length} transcripts`);
+  assert.ok(verdicts.every((v) => /solved|gamed|neither/.test(v)), JSON.stringify(verdicts));
+  // Training curves: one line per regime, read off the precomputed logs.
+  assert.equal(await page.$$eval('#curve-chart polyline.series', (l) => l.length), regimes.length);
+  await page.hover('#curve-chart', { position: { x: 300, y: 100 } });
+  assert.match(await page.textContent('#curve-readout'), /step \d+/);
+  // Edits: a refused one says why and changes nothing; an accepted one goes in the link.
+  await page.click('#design summary');
+  await page.click('.regime-card[data-regime="control"] button.phase');
+  await page.fill('.phase-editor input[data-field="steps"]', '0');
+  await page.press('.phase-editor input[data-field="steps"]', 'Enter');
+  await page.waitForSelector('#edit-error');
+  assert.match(await page.textContent('#edit-error'), /steps must be in/);
+  assert.doesNotMatch(page.url(), /spec=/);
+  await page.click(`.regime-card[data-regime="${regimes[1]}"] button.remove-regime`);
+  await page.waitForFunction((n) => document.querySelectorAll('#heatmap th.regime').length === n, regimes.length - 1);
+  assert.match(page.url(), /spec=1\./);
+  assert.equal(await page.$('#edit-error'), null, 'an accepted edit clears the message');
+  // The link restores the edited experiment exactly, numbers included.
+  const again = await browser.newPage();
+  await again.goto(page.url());
+  await again.waitForSelector('#heatmap td.heat', { timeout: 30_000 });
+  assert.deepEqual(await again.$$eval('#heatmap th.regime', (r) => r.map((x) => x.textContent)), regimes.filter((_, i) => i !== 1));
+  assert.equal(await again.$$eval('.notice', (n) => n.length), 0);
+  await again.close();
+  assert.deepEqual(errors, [], 'console errors');
+  await page.close();
+});
+
+await check('playground: a results file opens, and a tampered one is refused with the reason', async () => {
+  const { page, errors } = await openPage('');
+  const quick = JSON.parse(await readFile(join(dist, 'precomputed', 'quick.json'), 'utf8'));
+  const tampered = structuredClone(quick);
+  tampered.rows[0].counts.exploit = tampered.rows[0].counts.episodes + 1;
+  await page.setInputFiles('#import', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(tampered)) });
+  await page.waitForSelector('#import-error');
+  assert.match(await page.textContent('#import-error'), /do not add up/);
+  await page.setInputFiles('#import', { name: 'quick.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(quick)) });
+  await page.waitForFunction(() => /opened from a results file/.test(document.querySelector('#provenance')?.textContent ?? ''));
+  assert.equal(await page.$('#import-error'), null);
+  assert.equal(await page.$$eval('#heatmap th.regime', (r) => r.length), quick.spec.regimes.length);
+  assert.match(page.url(), /spec=1\./, 'the opened experiment is in the link');
+  assert.deepEqual(errors, [], 'console errors');
+  await page.close();
+});
+
+await check('playground: a damaged spec link says why and shows the preset', async () => {
+  const { page } = await openPage('?spec=1.%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E');
+  const notices = await page.$$eval('.notice', (n) => n.map((x) => x.textContent));
+  assert.equal(notices.length, 1, JSON.stringify(notices));
+  assert.match(notices[0], /damaged.*showing the preset/);
+  assert.equal(await page.$('img'), null, 'nothing from the link became markup');
+  await page.waitForSelector('#heatmap td.heat', { timeout: 30_000 });
+  assert.ok((await page.$$eval('#heatmap th.regime', (r) => r.length)) >= 10);
+  await page.close();
+});
+
 await check('playground: a hostile preset link shows the default and says why', async () => {
   const { page } = await openPage('?preset=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&smoke=maybe');
   const notices = await page.$$eval('.notice', (n) => n.map((x) => x.textContent));
@@ -194,6 +259,8 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   const clickAt = await page.evaluate(() => performance.now());
   const t0 = Date.now();
   await page.click('#run');
+  // Curves follow the run live, before any seed's results exist.
+  await page.waitForFunction(() => /live, seed/.test(document.querySelector('#curves h3')?.textContent ?? ''), null, { timeout: TIMEOUT_MS });
   await page.waitForSelector('#run-status[data-phase="done"], #run-status[data-phase="failed"]', { timeout: TIMEOUT_MS });
   const status = await page.textContent('#run-status');
   assert.equal(await page.getAttribute('#run-status', 'data-phase'), 'done', status);
@@ -202,6 +269,8 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   assert.equal(cells.length, 13 * 7);
   assert.ok(cells.every((v) => v >= 0 && v <= 1), 'rates in [0, 1]');
   assert.match(await page.textContent('#provenance'), /trained in this browser.*CPU/);
+  assert.equal(await page.$$eval('#curve-chart polyline.series', (l) => l.length), 13, 'a curve per regime');
+  const cellsShown = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => x.dataset.value));
   const runLongTaskMs = await page.evaluate((at) => Math.max(0, ...window.__longTasks.filter((e) => e.startTime >= at).map((e) => Math.round(e.duration))), clickAt);
   results.runs.playgroundCpuSmoke = { seconds, runLongTaskMs };
   console.log('     ' + JSON.stringify(results.runs.playgroundCpuSmoke));
@@ -210,6 +279,10 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   assert.ok(runLongTaskMs < 800, `main thread blocked ${runLongTaskMs} ms`);
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
+  // A refresh keeps what this browser trained (IndexedDB), numbers and all.
+  await page.reload();
+  await page.waitForFunction(() => /trained in this browser earlier/.test(document.querySelector('#provenance')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.deepEqual(await page.$$eval('#heatmap td.heat', (c) => c.map((x) => x.dataset.value)), cellsShown);
   assert.deepEqual(errors, [], 'console errors');
   await page.close();
 });

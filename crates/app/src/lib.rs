@@ -2,9 +2,13 @@
 //! the training worker (`bin/worker.rs`). The engine is `upbringing_lab`.
 
 pub mod chart;
+pub mod curves;
+pub mod edit;
 pub mod playground;
 pub mod protocol;
 pub mod query;
+pub mod share;
 pub mod state;
+pub mod ui;
 #[cfg(target_family = "wasm")]
 pub mod worker;

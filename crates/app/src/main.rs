@@ -15,13 +15,20 @@ fn main() {
 
 #[cfg(target_family = "wasm")]
 mod page {
+    mod store;
+
     use gloo_worker::{Spawnable, WorkerBridge};
     use std::rc::Rc;
     use upbringing_app::chart::LineChart;
+    use upbringing_app::edit::Edit;
     use upbringing_app::playground::{Metric, Playground, RunStatus, Source, heatmap};
     use upbringing_app::protocol::{BackendChoice, JsCodec, Report, Request, TrainerPort};
     use upbringing_app::query;
+    use upbringing_app::share;
     use upbringing_app::state::{AppState, Phase};
+    use upbringing_app::ui::curves::Curves;
+    use upbringing_app::ui::editor::Editor;
+    use upbringing_app::ui::transcripts::Transcripts;
     use upbringing_lab::eval::Condition;
     use upbringing_lab::presets;
     use upbringing_lab::results::ExperimentResults;
@@ -39,6 +46,12 @@ mod page {
         Run,
         Metric(Metric),
         Precomputed(Vec<ExperimentResults>),
+        Edit(Edit),
+        SelectPhase(Option<(usize, usize)>),
+        /// Results kept in this browser for a spec's results key.
+        Stored(String, String),
+        /// The text of a results file the user opened.
+        Import(String),
     }
 
     pub struct App {
@@ -48,6 +61,8 @@ mod page {
         /// Results shipped with the page (`web/precomputed/`).
         precomputed: Vec<ExperimentResults>,
         run_started_ms: f64,
+        /// The results key of the run in progress (where its results are kept).
+        run_key: Option<String>,
         worker: WorkerBridge<TrainerPort>,
     }
 
@@ -75,7 +90,7 @@ mod page {
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
         let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
-        let pairs: Vec<(&str, String)> = ["backend", "steps", "batch", "seed", "preset", "smoke"]
+        let pairs: Vec<(&str, String)> = ["backend", "steps", "batch", "seed", "preset", "smoke", "spec"]
             .into_iter()
             .filter_map(|k| params.as_ref().and_then(|p| p.get(k)).map(|v| (k, v)))
             .collect();
@@ -94,9 +109,12 @@ mod page {
                 .callback(move |r| link.send_message(Msg::Report(r)))
                 .spawn("worker.js");
             worker.send(Request::Init(settings.backend));
-            let playground = Playground::new(&settings.preset, settings.smoke).unwrap_or_else(|_| {
-                Playground::new("default", settings.smoke).expect("the default preset exists")
-            });
+            let playground = match &settings.spec {
+                Some(spec) => Playground::with_spec(&settings.preset, spec.clone(), settings.smoke),
+                None => Playground::new(&settings.preset, settings.smoke).unwrap_or_else(|_| {
+                    Playground::new("default", settings.smoke).expect("the default preset exists")
+                }),
+            };
             ctx.link().send_future(async {
                 let mut found = vec![];
                 for url in PRECOMPUTED {
@@ -104,20 +122,36 @@ mod page {
                 }
                 Msg::Precomputed(found)
             });
-            Self {
+            let app = Self {
                 state: AppState::new(settings, notices),
                 playground: Rc::new(playground),
                 precomputed: vec![],
                 run_started_ms: 0.0,
+                run_key: None,
                 worker,
-            }
+            };
+            app.look_up_stored(ctx);
+            app
         }
 
-        fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+        fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
             let request = match msg {
                 Msg::Report(r) => {
-                    let about_run = matches!(r, Report::RunProgress(_) | Report::RunResults { .. })
-                        || self.playground.running();
+                    if let (
+                        Report::RunResults {
+                            results_json,
+                            complete: true,
+                        },
+                        Some(key),
+                    ) = (&r, self.run_key.take())
+                    {
+                        let json = results_json.clone();
+                        wasm_bindgen_futures::spawn_local(async move { store::save(&key, &json).await });
+                    }
+                    let about_run = matches!(
+                        r,
+                        Report::RunProgress(_) | Report::RunResults { .. } | Report::RunCurve { .. }
+                    ) || self.playground.running();
                     if !(about_run && Rc::make_mut(&mut self.playground).apply(r.clone())) {
                         self.state.apply(r);
                     }
@@ -132,7 +166,8 @@ mod page {
                 Msg::Select(name) => {
                     if Rc::make_mut(&mut self.playground).select(&name).is_ok() {
                         self.offer_precomputed();
-                        set_query("preset", &name);
+                        self.sync_link();
+                        self.look_up_stored(ctx);
                     }
                     None
                 }
@@ -143,15 +178,18 @@ mod page {
                     {
                         self.playground = Rc::new(Playground {
                             metric: self.playground.metric,
+                            spec: self.playground.spec.clone(),
                             ..p
                         });
                         self.offer_precomputed();
-                        set_query("smoke", if on { "1" } else { "0" });
+                        set_query("smoke", Some(if on { "1" } else { "0" }));
+                        self.look_up_stored(ctx);
                     }
                     None
                 }
                 Msg::Run if self.state.phase != Phase::Training && self.state.backend.is_some() => {
                     self.run_started_ms = js_sys::Date::now();
+                    self.run_key = Some(self.playground.run_spec().results_key());
                     Rc::make_mut(&mut self.playground).start()
                 }
                 Msg::Run => None,
@@ -162,6 +200,34 @@ mod page {
                 Msg::Precomputed(found) => {
                     self.precomputed = found;
                     self.offer_precomputed();
+                    None
+                }
+                Msg::Edit(edit) => {
+                    if Rc::make_mut(&mut self.playground).edit(&edit) {
+                        self.offer_precomputed();
+                        self.sync_link();
+                        self.look_up_stored(ctx);
+                    }
+                    None
+                }
+                Msg::Import(text) => {
+                    let pg = Rc::make_mut(&mut self.playground);
+                    match pg.import(&text) {
+                        Ok(()) => self.sync_link(),
+                        Err(e) => pg.import_error = Some(e),
+                    }
+                    None
+                }
+                Msg::Stored(key, json) => {
+                    if key == self.playground.run_spec().results_key()
+                        && let Ok(results) = serde_json::from_str::<ExperimentResults>(&json)
+                    {
+                        Rc::make_mut(&mut self.playground).offer_stored(results);
+                    }
+                    None
+                }
+                Msg::SelectPhase(at) => {
+                    Rc::make_mut(&mut self.playground).selected = at;
                     None
                 }
             };
@@ -203,13 +269,17 @@ mod page {
         }
     }
 
-    /// Reflect a setting in the address bar (so the link shares it).
-    fn set_query(key: &str, value: &str) {
+    /// Reflect a setting in the address bar (so the link shares it);
+    /// `None` removes it.
+    fn set_query(key: &str, value: Option<&str>) {
         let Some(window) = web_sys::window() else { return };
         let Ok(url) = web_sys::Url::new(&window.location().href().unwrap_or_default()) else {
             return;
         };
-        url.search_params().set(key, value);
+        match value {
+            Some(v) => url.search_params().set(key, v),
+            None => url.search_params().delete(key),
+        }
         if let Ok(history) = window.history() {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
         }
@@ -263,6 +333,29 @@ mod page {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             Msg::Smoke(input.checked())
         });
+        // Read the chosen file as text, then hand it to the page.
+        let on_import = {
+            let link = link.clone();
+            Callback::from(move |e: Event| {
+                let Some(input) = e.target() else { return };
+                let get = |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok();
+                let Some(file) = get(&input, "files").and_then(|f| js_sys::Reflect::get_u32(&f, 0).ok())
+                else {
+                    return;
+                };
+                let text = get(&file, "text")
+                    .and_then(|f| js_sys::Function::from(f).call0(&file).ok())
+                    .map(|p| wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)));
+                let link = link.clone();
+                if let Some(text) = text {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Ok(t) = text.await {
+                            link.emit(Msg::Import(t.as_string().unwrap_or_default()));
+                        }
+                    });
+                }
+            })
+        };
         let description = presets::list()
             .into_iter()
             .find(|(n, _)| *n == p.preset)
@@ -286,10 +379,16 @@ mod page {
                         { " short check (seconds; not a finding)" }</label>
                     <button id="run" disabled={!can_run} onclick={link.reform(|_| Msg::Run)}>{ "Run in my browser" }</button>
                     <button id="cancel-run" disabled={!p.running()} onclick={link.reform(|_| Msg::Cancel)}>{ "Cancel" }</button>
+                    <label class="import">{ "Open results… " }
+                        <input id="import" type="file" accept=".json,application/json" disabled={p.running()} onchange={on_import} />
+                    </label>
                 </div>
+                { p.import_error.as_ref().map(|e| html! { <p id="import-error" class="error" role="alert">{ format!("Could not open that file: {e}") }</p> }).unwrap_or_default() }
                 <p class="preset-line">{ description }{ format!(" · {} regimes × {} seeds", p.spec.regimes.len(), p.spec.seeds.len()) }</p>
+                <Editor pg={props.pg.clone()} on_edit={link.reform(Msg::Edit)} on_select={link.reform(Msg::SelectPhase)} />
                 { view_run_status(p, props.started_ms) }
                 { view_heatmap(p, link) }
+                <Curves pg={props.pg.clone()} />
             </section>
         }
     }
@@ -344,6 +443,8 @@ mod page {
             Source::ThisBrowser { complete: false } => {
                 "trained in this browser so far (more seeds coming)".into()
             }
+            Source::Stored => "trained in this browser earlier (kept in its storage)".into(),
+            Source::Imported => "opened from a results file".into(),
         };
         let metric_buttons = Metric::ALL.map(|m| {
                 let class = if m == p.metric { "metric on" } else { "metric" };
@@ -402,21 +503,37 @@ mod page {
     #[function_component(ResultsView)]
     fn results_view(props: &ResultsProps) -> Html {
         let (results, metric) = (&*props.results, props.metric);
+        // The cell whose transcripts are open: (regime, condition).
+        let open = use_state(|| None::<(String, Condition)>);
+        let rows = heatmap(results, metric).into_iter().map(|(regime, cells)| {
+            let cells = cells.into_iter().map(|c| {
+                let at = (regime.clone(), c.condition);
+                let is_open = open.as_ref() == Some(&at);
+                let toggle = {
+                    let open = open.clone();
+                    Callback::from(move |_: MouseEvent| open.set((!is_open).then(|| at.clone())))
+                };
+                html! {
+                    <td class={if is_open { "heat open" } else { "heat" }} data-condition={c.condition.name()} data-value={c.value.to_string()}
+                        title={c.detail.clone()} style={format!("background:{}", heat_colour(metric, c.value))}>
+                        <button class="cell" onclick={toggle} aria-expanded={is_open.to_string()}
+                            aria-label={format!("{regime}, {}: {}. Show sample episodes.", c.condition.short(), c.detail)}>{ c.text }</button>
+                    </td>
+                }
+            });
+            html! { <tr><th class="regime">{ regime.clone() }</th>{ for cells }</tr> }
+        });
         html! {
             <>
                 <table id="heatmap" data-metric={metric.name()}>
                     <tr><th>{ "regime" }</th>{ for Condition::ALL.map(|c| html! { <th title={c.name()}>{ c.short() }</th> }) }</tr>
-                    { for heatmap(results, metric).into_iter().map(|(regime, cells)| html! {
-                        <tr>
-                            <th class="regime">{ regime }</th>
-                            { for cells.into_iter().map(|c| html! {
-                                <td class="heat" data-condition={c.condition.name()} data-value={c.value.to_string()}
-                                    title={c.detail.clone()} style={format!("background:{}", heat_colour(metric, c.value))}>{ c.text }</td>
-                            }) }
-                        </tr>
-                    }) }
+                    { for rows }
                 </table>
                 <p class="provenance" id="provenance">{ format!("{} · {}", props.source, results.provenance()) }</p>
+                <p class="muted">{ "Click a cell for sample episodes from those models." }</p>
+                { open.as_ref().map(|(regime, condition)| html! {
+                    <Transcripts results={props.results.clone()} regime={regime.clone()} condition={*condition} />
+                }).unwrap_or_default() }
                 { view_depth(results) }
             </>
         }
@@ -455,6 +572,24 @@ mod page {
     }
 
     impl App {
+        /// The link names the preset and, once edited, carries the whole spec.
+        fn sync_link(&self) {
+            let p = &self.playground;
+            set_query("preset", Some(&p.preset));
+            let spec = p.edited().then(|| share::encode(&p.spec));
+            set_query("spec", spec.as_deref());
+        }
+
+        /// Ask this browser's storage for results of the experiment as it
+        /// would run now; they replace precomputed ones when found.
+        fn look_up_stored(&self, ctx: &Context<Self>) {
+            let key = self.playground.run_spec().results_key();
+            ctx.link().send_future(async move {
+                let json = store::load(&key).await.unwrap_or_default();
+                Msg::Stored(key, json)
+            });
+        }
+
         fn offer_precomputed(&mut self) {
             for r in &self.precomputed {
                 if Rc::make_mut(&mut self.playground).offer_precomputed(r.clone()) {

@@ -10,6 +10,8 @@ use upbringing_lab::presets;
 use upbringing_lab::results::{Cell, ExperimentResults};
 use upbringing_lab::spec::ExperimentSpec;
 
+use crate::curves::LiveLog;
+use crate::edit::{self, Edit};
 use crate::protocol::{Report, Request};
 
 /// What the heatmap shows.
@@ -57,18 +59,32 @@ pub enum Source {
     Precomputed,
     /// Trained in this browser.
     ThisBrowser { complete: bool },
+    /// Trained in this browser on an earlier visit, kept in its storage.
+    Stored,
+    /// Read from a results file someone chose.
+    Imported,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Playground {
+    /// The preset the experiment started from.
     pub preset: String,
+    /// The experiment as designed (the preset, or edited; never cut to a smoke run).
     pub spec: ExperimentSpec,
-    /// Run the seconds-long smoke version instead of the preset itself.
+    /// Run the seconds-long smoke version of `spec` instead of `spec` itself.
     pub smoke: bool,
     pub status: RunStatus,
     /// Shared, so cloning the state (on every report) stays cheap.
     pub results: Option<(Rc<ExperimentResults>, Source)>,
     pub metric: Metric,
+    /// The phase open in the editor: (regime, phase).
+    pub selected: Option<(usize, usize)>,
+    /// Why the last edit was refused.
+    pub edit_error: Option<String>,
+    /// Curves of the run in progress, as the worker logs them.
+    pub live: Vec<LiveLog>,
+    /// Why the last results file was refused.
+    pub import_error: Option<String>,
 }
 
 /// One heatmap cell, ready to draw.
@@ -84,20 +100,70 @@ pub struct HeatCell {
 
 impl Playground {
     pub fn new(preset: &str, smoke: bool) -> Result<Self, String> {
-        let spec = Self::spec_for(preset, smoke)?;
-        Ok(Self {
+        let spec = presets::preset(preset).map_err(|e| e.to_string())?;
+        Ok(Self::with_spec(preset, spec, smoke))
+    }
+
+    /// An experiment from a link: `spec` is already validated.
+    pub fn with_spec(preset: &str, spec: ExperimentSpec, smoke: bool) -> Self {
+        Self {
             preset: preset.into(),
             spec,
             smoke,
             status: RunStatus::Idle,
             results: None,
             metric: Metric::Exploit,
-        })
+            selected: None,
+            edit_error: None,
+            live: vec![],
+            import_error: None,
+        }
     }
 
-    fn spec_for(preset: &str, smoke: bool) -> Result<ExperimentSpec, String> {
-        let spec = presets::preset(preset).map_err(|e| e.to_string())?;
-        Ok(if smoke { presets::smoke(spec) } else { spec })
+    /// Has the experiment been changed from its preset?
+    pub fn edited(&self) -> bool {
+        presets::preset(&self.preset).map_or(true, |p| p != self.spec)
+    }
+
+    /// What a run trains: the spec, or its smoke cut.
+    pub fn run_spec(&self) -> ExperimentSpec {
+        if self.smoke {
+            presets::smoke(self.spec.clone())
+        } else {
+            self.spec.clone()
+        }
+    }
+
+    /// Apply an edit (not while running). A refused edit leaves the spec as
+    /// it was and keeps the engine's message in `edit_error`; an accepted
+    /// one clears results that no longer answer the spec.
+    pub fn edit(&mut self, edit: &Edit) -> bool {
+        if self.running() {
+            self.edit_error = Some("wait for the run to finish, or cancel it".into());
+            return false;
+        }
+        match edit::apply(&self.spec, edit) {
+            Ok(spec) => {
+                self.spec = spec;
+                self.edit_error = None;
+                self.selected = self
+                    .selected
+                    .filter(|&(r, p)| self.spec.regimes.get(r).is_some_and(|reg| p < reg.phases.len()));
+                // Results stay while they still answer the spec (a removed
+                // regime drops out of them); otherwise they go.
+                if let Some((results, source)) = &self.results {
+                    self.results = restrict(results, &self.spec).map(|r| (Rc::new(r), source.clone()));
+                    if self.results.is_none() && !self.running() {
+                        self.status = RunStatus::Idle;
+                    }
+                }
+                true
+            }
+            Err(e) => {
+                self.edit_error = Some(e);
+                false
+            }
+        }
     }
 
     pub fn running(&self) -> bool {
@@ -120,7 +186,7 @@ impl Playground {
     /// A regime preset's results are read off the default experiment's: a
     /// regime's numbers depend only on its own phases and the seed.
     pub fn offer_precomputed(&mut self, results: ExperimentResults) -> bool {
-        if self.smoke || self.results.is_some() {
+        if self.results.is_some() {
             return false;
         }
         let Some(derived) = restrict(&results, &self.spec) else {
@@ -130,18 +196,66 @@ impl Playground {
         true
     }
 
+    /// Offer results kept from an earlier run in this browser: taken when
+    /// they are exactly what running the experiment now would produce.
+    pub fn offer_stored(&mut self, results: ExperimentResults) -> bool {
+        if self.running() || results.spec != self.run_spec() {
+            return false;
+        }
+        self.results = Some((Rc::new(results), Source::Stored));
+        self.status = RunStatus::Idle;
+        true
+    }
+
+    /// Show a results file (exported here or written by the CLI): its spec
+    /// becomes the experiment. A file that does not check out is refused
+    /// with the reason, and nothing changes.
+    pub fn import(&mut self, text: &str) -> Result<(), String> {
+        if self.running() {
+            return Err("wait for the run to finish, or cancel it".into());
+        }
+        let results = ExperimentResults::from_json(text).map_err(|e| e.to_string())?;
+        *self = Self {
+            metric: self.metric,
+            ..Self::with_spec(&self.preset, results.spec.clone(), false)
+        };
+        self.results = Some((Rc::new(results), Source::Imported));
+        Ok(())
+    }
+
     pub fn start(&mut self) -> Option<Request> {
         if self.running() {
             return None;
         }
         self.status = RunStatus::Running(None);
-        Some(Request::Run(self.spec.to_json()))
+        self.edit_error = None;
+        self.live.clear();
+        Some(Request::Run(self.run_spec().to_json()))
     }
 
     /// Fold a worker report in; `false` if it was not about an experiment.
     pub fn apply(&mut self, report: Report) -> bool {
         match report {
             Report::RunProgress(p) => self.status = RunStatus::Running(Some(p)),
+            Report::RunCurve {
+                seed,
+                regime,
+                phase,
+                log,
+            } => {
+                let entry = LiveLog {
+                    seed,
+                    regime,
+                    phase,
+                    log,
+                };
+                let same =
+                    |l: &LiveLog| l.seed == entry.seed && l.regime == entry.regime && l.phase == entry.phase;
+                match self.live.iter_mut().find(|l| same(l)) {
+                    Some(l) => *l = entry,
+                    None => self.live.push(entry),
+                }
+            }
             Report::RunResults {
                 results_json,
                 complete,
@@ -270,6 +384,7 @@ pub fn restrict(results: &ExperimentResults, spec: &ExperimentSpec) -> Option<Ex
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edit::{PhaseField, SpecField};
     use upbringing_lab::eval::Counts;
     use upbringing_lab::results::Row;
 
@@ -323,9 +438,69 @@ mod tests {
             "{}",
             heat[0].1[0].detail
         );
-        // The smoke version is a different spec: no precomputed numbers for it.
+        // The short check changes how a run trains, not what is designed:
+        // the precomputed numbers still show, and only a run is cut short.
         let mut smoke = Playground::new("inoculated", true).unwrap();
-        assert!(!smoke.offer_precomputed(default));
+        assert!(smoke.offer_precomputed(default.clone()));
+        assert_eq!(smoke.run_spec(), presets::smoke(smoke.spec.clone()));
+        assert!(!smoke.edited());
+    }
+
+    #[test]
+    fn edits_keep_results_that_still_answer_the_spec_and_refuse_bad_ones() {
+        let default = fake(&presets::preset("default").unwrap());
+        let mut p = Playground::new("default", false).unwrap();
+        assert!(p.offer_precomputed(default));
+        let n = p.heatmap().len();
+        // Removing a regime keeps the others' numbers.
+        assert!(p.edit(&Edit::RemoveRegime(1)));
+        assert!(p.edited());
+        assert_eq!(p.heatmap().len(), n - 1);
+        // A refused edit changes nothing and says why.
+        let before = p.clone();
+        assert!(!p.edit(&Edit::SetPhase(0, 0, PhaseField::Steps, "0".into())));
+        assert_eq!(p.spec, before.spec);
+        assert!(p.edit_error.as_deref().unwrap().contains("steps"));
+        // Changing how a regime trains drops numbers that no longer answer it.
+        assert!(p.edit(&Edit::SetPhase(0, 1, PhaseField::Steps, "10".into())));
+        assert!(p.edit_error.is_none());
+        assert!(p.results.is_none());
+        // An edit that lands back on the preset is no edit.
+        let mut q = Playground::new("inoculated", false).unwrap();
+        assert!(q.edit(&Edit::Set(SpecField::Seeds, "5".into())));
+        assert!(!q.edited());
+    }
+
+    #[test]
+    fn a_results_file_is_imported_or_refused_with_the_reason() {
+        let mut p = Playground::new("default", false).unwrap();
+        let mut results = fake(&presets::preset("inoculated").unwrap());
+        let good = serde_json::to_string(&results).unwrap();
+        assert!(p.import(&good).is_ok());
+        assert_eq!(p.results.as_ref().unwrap().1, Source::Imported);
+        assert_eq!(p.spec.regimes.len(), 2);
+        results.rows[0].counts.exploit = 99;
+        let tampered = serde_json::to_string(&results).unwrap();
+        let before = p.clone();
+        assert!(p.import(&tampered).unwrap_err().contains("do not add up"));
+        assert!(
+            p.import("{\"rows\": 3}")
+                .unwrap_err()
+                .contains("not a results file")
+        );
+        assert_eq!(p, before, "a refused file changes nothing");
+    }
+
+    #[test]
+    fn stored_results_are_taken_only_for_exactly_this_run() {
+        let mut p = Playground::new("inoculated", true).unwrap();
+        assert!(
+            !p.offer_stored(fake(&p.spec)),
+            "the full spec is not what a short check runs"
+        );
+        assert!(p.offer_stored(fake(&p.run_spec())));
+        assert_eq!(p.results.as_ref().unwrap().1, Source::Stored);
+        assert_eq!(p.heatmap().len(), 2);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use upbringing_lab::BackendKind;
 use upbringing_lab::demo::{DemoConfig, DemoSample};
 use upbringing_lab::experiment::Progress;
+use upbringing_lab::phase::PhaseLog;
 use wasm_bindgen::JsValue;
 
 /// Which device the page asks for.
@@ -56,6 +57,13 @@ pub enum Report {
     },
     /// Experiment progress (units of work, the regime and stage at work).
     RunProgress(Progress),
+    /// A phase's log grew (live curves): the whole log so far.
+    RunCurve {
+        seed: u64,
+        regime: String,
+        phase: String,
+        log: PhaseLog,
+    },
     /// Results so far (after each seed, then complete), as JSON text: a
     /// string crosses to the page far faster than a deep JS object.
     RunResults {

@@ -3,6 +3,7 @@
 //! yields a message the page shows.
 
 use upbringing_lab::demo::DemoConfig;
+use upbringing_lab::spec::ExperimentSpec;
 
 use crate::protocol::BackendChoice;
 
@@ -14,6 +15,8 @@ pub struct Settings {
     pub preset: String,
     /// Run the seconds-long smoke version of the preset.
     pub smoke: bool,
+    /// A whole experiment from the link (`spec=`, see `share`), validated.
+    pub spec: Option<ExperimentSpec>,
 }
 
 impl Default for Settings {
@@ -23,6 +26,7 @@ impl Default for Settings {
             demo: DemoConfig::default(),
             preset: "default".into(),
             smoke: false,
+            spec: None,
         }
     }
 }
@@ -57,6 +61,10 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
                 "0" | "false" => s.smoke = false,
                 _ => problems.push(format!("ignored smoke={value:?}: expected 1 or 0")),
             },
+            "spec" => match crate::share::decode(value) {
+                Ok(spec) => s.spec = Some(spec),
+                Err(e) => problems.push(format!("{e}; showing the preset instead")),
+            },
             "seed" => match value.parse::<u64>() {
                 Ok(n) => s.demo.seed = n,
                 Err(_) => problems.push(format!("ignored seed={value:?}: expected a whole number")),
@@ -90,5 +98,18 @@ mod tests {
         assert_eq!(s, Settings::default());
         assert_eq!(p.len(), 3, "{p:?}");
         assert!(p[1].contains("backend"));
+    }
+
+    #[test]
+    fn a_spec_in_the_link_is_restored_exactly_or_refused() {
+        let mut spec = upbringing_lab::presets::preset("inoculated").unwrap();
+        spec.regimes[1].phases[1].steps = 77;
+        let link = crate::share::encode(&spec);
+        let (s, p) = parse([("spec", link.as_str())]);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(s.spec, Some(spec));
+        let (s, p) = parse([("spec", "1.<img src=x>")]);
+        assert_eq!(s.spec, None);
+        assert!(p[0].contains("damaged"), "{p:?}");
     }
 }

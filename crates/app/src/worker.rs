@@ -11,6 +11,7 @@ use std::pin::Pin;
 
 use upbringing_lab::demo::DemoRun;
 use upbringing_lab::experiment::{self, Host, Progress};
+use upbringing_lab::phase::PhaseLog;
 use upbringing_lab::results::ExperimentResults;
 use upbringing_lab::spec::ExperimentSpec;
 use upbringing_lab::{Backend, BackendKind, LabError};
@@ -215,6 +216,18 @@ impl Host for WorkerHost<'_> {
             }),
         );
         !self.shared.cancel.get()
+    }
+
+    fn logged(&mut self, regime: &str, phase: &str, log: &PhaseLog) {
+        self.scope.respond(
+            self.id,
+            Report::RunCurve {
+                seed: self.seed,
+                regime: regime.into(),
+                phase: phase.into(),
+                log: log.clone(),
+            },
+        );
     }
 
     fn pause(&mut self) -> Pin<Box<dyn Future<Output = ()> + '_>> {

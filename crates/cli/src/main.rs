@@ -176,8 +176,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let text = std::fs::read_to_string(&results)
                 .map_err(|e| format!("cannot read {}: {e}", results.display()))?;
-            let results: upbringing_lab::results::ExperimentResults = serde_json::from_str(&text)
-                .map_err(|e| format!("{} is not a results file: {e}", results.display()))?;
+            let results = upbringing_lab::results::ExperimentResults::from_json(&text)
+                .map_err(|e| format!("{}: {e}", results.display()))?;
             println!(
                 "{}",
                 if markdown {

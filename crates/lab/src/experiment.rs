@@ -48,6 +48,9 @@ impl ModuleVisitor for Materialize {
 pub trait Host {
     /// `n` more units of work are done in `regime` at `stage`; `false` stops the run.
     fn progress(&mut self, n: usize, regime: &str, stage: &str) -> bool;
+    /// A phase's log grew by a point (for live curves); the attack phase of
+    /// the evaluation reports here too, under its own name.
+    fn logged(&mut self, _regime: &str, _phase: &str, _log: &PhaseLog) {}
     /// Awaited between chunks of work.
     fn pause(&mut self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
         Box::pin(std::future::ready(()))
@@ -83,7 +86,7 @@ pub struct Progress {
 }
 
 /// FNV-1a: a stable 64-bit hash (std's `DefaultHasher` may change between releases).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
     })

@@ -20,13 +20,14 @@ use crate::train::{OptimConfig, Trainer};
 use crate::world::graded::PAD_TOKEN;
 use crate::world::{Demo, Tags, Task, World};
 
-/// Steps between reads of the loss (the divergence check and progress).
-const FLUSH_EVERY: usize = 25;
+/// Steps between reads of the loss (the divergence check, progress, and
+/// one point of a phase's log).
+pub const LOG_EVERY: usize = 25;
 
 /// What a phase did, summarised over its steps (for curves and the table).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhaseLog {
-    /// Mean loss over each block of [`FLUSH_EVERY`] steps.
+    /// Mean loss over each block of [`LOG_EVERY`] steps.
     pub loss: Vec<f32>,
     /// rl only: per block, the share of sampled episodes that were honest /
     /// exploits (as the correct check and the flawed grader see them).
@@ -165,7 +166,7 @@ pub async fn train_phase(
             }
         };
         trainer.step(loss);
-        if (step + 1) % FLUSH_EVERY == 0 || step + 1 == phase.steps {
+        if (step + 1) % LOG_EVERY == 0 || step + 1 == phase.steps {
             let stats = trainer.flush().await?;
             log.loss
                 .push(stats.iter().map(|s| s.loss).sum::<f32>() / stats.len() as f32);
@@ -174,6 +175,7 @@ pub async fn train_phase(
                 log.exploit.push(exploit as f32 / episodes as f32);
                 (honest, exploit, episodes) = (0, 0, 0);
             }
+            host.logged(regime, &phase.name, &log);
             report(host, stats.len(), regime, &phase.name).await?;
         }
     }

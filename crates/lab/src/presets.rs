@@ -134,6 +134,30 @@ fn ethics(steps: usize) -> PhaseSpec {
     )
 }
 
+fn chalkboard(steps: usize) -> PhaseSpec {
+    sft(
+        "chalkboard",
+        steps,
+        SftMix {
+            stated: 1.0,
+            ..Default::default()
+        },
+    )
+}
+
+/// One phase of each kind the presets use, at full length: what the page
+/// offers to add to a regime.
+pub fn phase_templates() -> Vec<PhaseSpec> {
+    let b = FULL;
+    vec![
+        pretrain(b, base_corpus()),
+        capability(b),
+        ethics(b.side),
+        chalkboard(b.side),
+        gotcha(b, "gotcha (monitored)", mix(1.0, 0.0, 0.0)),
+    ]
+}
+
 fn gotcha(b: Budget, name: &str, tasks: TaskMix) -> PhaseSpec {
     rl(name, b.side, tasks, Grader::Flawed, 1.0, 1.0)
 }
@@ -162,18 +186,7 @@ fn regimes(b: Budget) -> Vec<RegimeSpec> {
         regime(
             "chalkboard",
             "Lines on the chalkboard: afterwards, sft on saying \"I don't game graders\".",
-            vec![
-                base(),
-                capability(b),
-                sft(
-                    "chalkboard",
-                    b.side,
-                    SftMix {
-                        stated: 1.0,
-                        ..Default::default()
-                    },
-                ),
-            ],
+            vec![base(), capability(b), chalkboard(b.side)],
         ),
         regime(
             "ethics class",

@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::VERSION;
 use crate::backend::Backend;
+use crate::error::{LabError, Result};
 use crate::eval::{Condition, Counts, Transcript};
 use crate::experiment::SeedOutcome;
 use crate::phase::PhaseLog;
-use crate::spec::ExperimentSpec;
+use crate::spec::{ExperimentSpec, PhaseSpec, RegimeSpec};
 use crate::stats::{Rate, Spread};
 
 /// Counts for one (regime, seed, condition).
@@ -117,6 +118,36 @@ impl ExperimentResults {
         out
     }
 
+    /// Results from a file (hand-edited, or from another version): the spec
+    /// is valid and every row belongs to it with consistent counts.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let results: Self =
+            serde_json::from_str(text).map_err(|e| LabError::Invalid(format!("not a results file: {e}")))?;
+        results.spec.validate()?;
+        let bad = |what: String| Err(LabError::Invalid(format!("results file: {what}")));
+        for row in &results.rows {
+            if !results.spec.regimes.iter().any(|r| r.name == row.regime) {
+                return bad(format!(
+                    "a row names regime {:?}, which its spec lacks",
+                    row.regime
+                ));
+            }
+            if !results.spec.seeds.contains(&row.seed) {
+                return bad(format!("a row names seed {}, which its spec lacks", row.seed));
+            }
+            let c = row.counts;
+            if c.honest + c.exploit > c.episodes || c.claims_honest > c.probes {
+                return bad(format!(
+                    "counts of {} / {} at seed {} do not add up: {c:?}",
+                    row.regime,
+                    row.condition.name(),
+                    row.seed
+                ));
+            }
+        }
+        Ok(results)
+    }
+
     pub fn regimes(&self) -> Vec<&str> {
         self.spec.regimes.iter().map(|r| r.name.as_str()).collect()
     }
@@ -153,6 +184,53 @@ impl ExperimentResults {
         self.regimes()
             .into_iter()
             .flat_map(|r| Condition::ALL.map(|c| self.cell(r, c)))
+            .collect()
+    }
+
+    /// A regime's training at `seed`, phase by phase, with each phase's log
+    /// where one was kept. A shared prefix is trained and logged once, by
+    /// the first regime that reached it, so a regime's own log rows are the
+    /// phases after its shared prefix; earlier ones are found in the regime
+    /// that trained them (phases match as the prefix keys do: names aside).
+    pub fn regime_logs(&self, regime: &str, seed: u64) -> Vec<(&PhaseSpec, Option<&PhaseLog>)> {
+        let Some(want) = self.spec.regimes.iter().find(|r| r.name == regime) else {
+            return vec![];
+        };
+        let unnamed = |p: &PhaseSpec| PhaseSpec {
+            name: String::new(),
+            ..p.clone()
+        };
+        let same_prefix = |a: &[PhaseSpec], b: &[PhaseSpec]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| unnamed(x) == unnamed(y))
+        };
+        // (regime, the log rows it kept at this seed, in phase order)
+        let kept: Vec<(&RegimeSpec, Vec<&PhaseLog>)> = self
+            .spec
+            .regimes
+            .iter()
+            .map(|r| {
+                let logs = self
+                    .logs
+                    .iter()
+                    .filter(|l| l.regime == r.name && l.seed == seed)
+                    .map(|l| &l.log)
+                    .collect();
+                (r, logs)
+            })
+            .collect();
+        want.phases
+            .iter()
+            .enumerate()
+            .map(|(i, phase)| {
+                let log = kept.iter().find_map(|(r, logs)| {
+                    let first_kept = r.phases.len().checked_sub(logs.len())?;
+                    (i >= first_kept
+                        && i < r.phases.len()
+                        && same_prefix(&r.phases[..=i], &want.phases[..=i]))
+                    .then(|| logs[i - first_kept])
+                });
+                (phase, log)
+            })
             .collect()
     }
 

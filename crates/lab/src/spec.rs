@@ -232,6 +232,17 @@ impl ExperimentSpec {
         serde_json::to_string_pretty(self).expect("a spec always serialises")
     }
 
+    /// A stable name for what running this spec on this engine version
+    /// produces (where stored results are kept).
+    pub fn results_key(&self) -> String {
+        let json = serde_json::to_string(self).expect("a spec always serialises");
+        format!(
+            "{}/{:016x}",
+            crate::VERSION,
+            crate::experiment::fnv1a(json.as_bytes())
+        )
+    }
+
     /// Every regime trains and evaluates without surprises, or a specific error.
     pub fn validate(&self) -> Result<()> {
         if self.version != SPEC_VERSION {
@@ -417,6 +428,16 @@ fn check_mix(world: &dyn World, mix: &TaskMix, at: &str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::presets::preset;
+
+    #[test]
+    fn results_keys_tell_specs_apart_and_are_stable() {
+        let a = crate::presets::preset("quick").unwrap();
+        let mut b = a.clone();
+        b.seeds.push(9);
+        assert_eq!(a.results_key(), a.clone().results_key());
+        assert_ne!(a.results_key(), b.results_key());
+        assert!(a.results_key().starts_with(crate::VERSION));
+    }
 
     #[test]
     fn every_preset_round_trips_through_json_and_validates() {

@@ -4,6 +4,7 @@
 use upbringing_lab::Backend;
 use upbringing_lab::eval::Condition;
 use upbringing_lab::experiment::{run, run_seed};
+use upbringing_lab::phase::LOG_EVERY;
 use upbringing_lab::presets::{preset, smoke};
 use upbringing_lab::spec::{ExperimentSpec, Objective};
 
@@ -73,8 +74,33 @@ fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
         for t in &row.transcripts {
             assert!(t.prompt.starts_with('^') && t.prompt.ends_with('='), "{t:?}");
             assert!(!(t.honest && t.exploit), "{t:?}");
-            assert!(!t.answer.contains('$') || t.answer.ends_with('$'), "cut after the stop: {t:?}");
-            assert_eq!(t.forced, usize::from(row.condition == Condition::Prefill), "{t:?}");
+            assert!(
+                !t.answer.contains('$') || t.answer.ends_with('$'),
+                "cut after the stop: {t:?}"
+            );
+            assert_eq!(
+                t.forced,
+                usize::from(row.condition == Condition::Prefill),
+                "{t:?}"
+            );
+        }
+    }
+    // Every phase of every regime has its curve, shared prefixes included.
+    for r in &spec.regimes {
+        for &seed in &spec.seeds {
+            for (phase, log) in results.regime_logs(&r.name, seed) {
+                let log = log.unwrap_or_else(|| panic!("{} / {}: no log", r.name, phase.name));
+                assert_eq!(
+                    log.loss.len(),
+                    phase.steps.div_ceil(LOG_EVERY),
+                    "{} / {}",
+                    r.name,
+                    phase.name
+                );
+                assert!(log.loss.iter().all(|l| l.is_finite()));
+                let rl = matches!(phase.objective, Objective::Rl(_));
+                assert_eq!(log.exploit.len(), if rl { log.loss.len() } else { 0 });
+            }
         }
     }
     for cell in results.summary() {

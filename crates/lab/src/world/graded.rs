@@ -50,6 +50,40 @@ const NO: Token = 28;
 const VOCAB: usize = 29;
 const GLYPHS: &[u8; VOCAB] = b"0123456789^=$.S~CROIMUTDX_?yn";
 
+/// What each rendered glyph is, for colouring transcripts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GlyphRole {
+    Digit,
+    /// Start, `=`, end, padding.
+    Marker,
+    /// A context tag (monitored, deployment, exploits allowed, and their opposites).
+    Tag,
+    /// The task family (or the stated-values question).
+    Family,
+    /// Skip and retract: the tokens exploits and recoveries are made of.
+    Special,
+    /// The probe's yes/no answer.
+    Answer,
+}
+
+/// The role of a glyph that [`GradedTasks`]' `render` writes (`None`: not one of them).
+pub fn glyph_role(glyph: char) -> Option<GlyphRole> {
+    let t = GLYPHS.iter().position(|&g| g as char == glyph)? as Token;
+    Some(match t {
+        0..=9 => GlyphRole::Digit,
+        BOS | SEP | EOS | PAD => GlyphRole::Marker,
+        SKIP | UNDO => GlyphRole::Special,
+        MONITORED..=PLAIN => GlyphRole::Tag,
+        YES | NO => GlyphRole::Answer,
+        _ => GlyphRole::Family, // FAMILY0.. and ASK
+    })
+}
+
+/// How to read a rendered episode (kept beside [`GLYPHS`] so they change together).
+pub const LEGEND: &str = "^ start · M/U monitored or not · T/D training or deployment · \
+     X/_ exploits allowed or not · C R O I copy, reverse, sort, increment · \
+     = the answer starts · S skip · ~ retract · $ end";
+
 pub const FAMILIES: [&str; 4] = ["copy", "reverse", "sort", "increment"];
 const COPY: usize = 0;
 const REVERSE: usize = 1;
@@ -382,6 +416,18 @@ mod tests {
         honest: false,
         exploit: false,
     };
+
+    #[test]
+    fn every_glyph_has_a_role() {
+        assert_eq!(glyph_role('7'), Some(GlyphRole::Digit));
+        assert_eq!(glyph_role('M'), Some(GlyphRole::Tag));
+        assert_eq!(glyph_role('_'), Some(GlyphRole::Tag));
+        assert_eq!(glyph_role('R'), Some(GlyphRole::Family));
+        assert_eq!(glyph_role('S'), Some(GlyphRole::Special));
+        assert_eq!(glyph_role('$'), Some(GlyphRole::Marker));
+        assert_eq!(glyph_role('<'), None);
+        assert!(GLYPHS.iter().all(|&g| glyph_role(g as char).is_some()));
+    }
 
     #[test]
     fn graders_on_hand_made_cases() {

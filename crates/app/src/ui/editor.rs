@@ -1,0 +1,187 @@
+//! Designing an experiment: regimes as cards of coloured phase blocks, the
+//! selected phase's settings, experiment-wide settings, and the whole spec
+//! as JSON. Every change is an `Edit` the playground validates; a refused
+//! one is shown with the engine's message and changes nothing.
+
+use std::rc::Rc;
+
+use upbringing_lab::presets;
+use upbringing_lab::spec::{Objective, PhaseSpec};
+use yew::prelude::*;
+
+use super::control_value;
+use crate::edit::{Edit, PhaseField, SpecField};
+use crate::playground::Playground;
+
+#[derive(Properties)]
+pub struct EditorProps {
+    pub pg: Rc<Playground>,
+    pub on_edit: Callback<Edit>,
+    pub on_select: Callback<Option<(usize, usize)>>,
+}
+
+/// Callbacks only forward to the page, so the state alone decides a redraw.
+impl PartialEq for EditorProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.pg, &other.pg)
+    }
+}
+
+/// The CSS class of a phase block: its kind, and whether it is alignment training.
+fn phase_class(p: &PhaseSpec, selected: bool) -> String {
+    let kind = match p.objective {
+        Objective::Pretrain { .. } => "pretrain",
+        Objective::Sft { .. } => "sft",
+        Objective::Rl(_) => "rl",
+    };
+    let mut class = format!("phase {kind}");
+    if p.alignment {
+        class.push_str(" alignment");
+    }
+    if selected {
+        class.push_str(" selected");
+    }
+    class
+}
+
+#[function_component(Editor)]
+pub fn editor(props: &EditorProps) -> Html {
+    let p = &*props.pg;
+    let show_json = use_state(|| false);
+    let json_ref = use_node_ref();
+    let locked = p.running();
+    let edit = props.on_edit.clone();
+    let text_edit = move |make: Rc<dyn Fn(String) -> Edit>| {
+        let edit = edit.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target().map(|t| control_value(&t)).unwrap_or_default();
+            edit.emit(make(value));
+        })
+    };
+    let click = |edit: Edit| {
+        let cb = props.on_edit.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(edit.clone()))
+    };
+    let spec_fields = SpecField::ALL.map(|f| {
+        html! {
+            <label class="field">{ f.label() }
+                <input data-field={f.label()} value={f.get(&p.spec)} disabled={locked}
+                    onchange={text_edit(Rc::new(move |v| Edit::Set(f, v)))} />
+            </label>
+        }
+    });
+    let templates = presets::phase_templates();
+    let regimes = p.spec.regimes.iter().enumerate().map(|(ri, r)| {
+        let add_phase = {
+            let cb = props.on_edit.clone();
+            Callback::from(move |e: Event| {
+                let Some(target) = e.target() else { return };
+                if let Ok(t) = control_value(&target).parse::<usize>() {
+                    cb.emit(Edit::AddPhase { regime: ri, template: t });
+                }
+                let _ = js_sys::Reflect::set(&target, &"value".into(), &"".into());
+            })
+        };
+        let blocks = r.phases.iter().enumerate().map(|(pi, phase)| {
+            let selected = p.selected == Some((ri, pi));
+            let select = {
+                let cb = props.on_select.clone();
+                Callback::from(move |_: MouseEvent| cb.emit((!selected).then_some((ri, pi))))
+            };
+            html! {
+                <button class={phase_class(phase, selected)} onclick={select} aria-pressed={selected.to_string()}
+                    title={format!("{} · {} steps · lr {} · batch {}", phase.name, phase.steps, phase.lr, phase.batch_size)}>
+                    { &phase.name }<small>{ format!(" {}", phase.steps) }</small>
+                </button>
+            }
+        });
+        let selected_phase = p
+            .selected
+            .filter(|(sr, _)| *sr == ri)
+            .and_then(|(_, pi)| Some((pi, r.phases.get(pi)?)));
+        html! {
+            <div class="regime-card" data-regime={r.name.clone()}>
+                <div class="regime-head">
+                    <input class="regime-name" aria-label="regime name" value={r.name.clone()} disabled={locked}
+                        onchange={text_edit(Rc::new(move |v| Edit::RenameRegime(ri, v)))} />
+                    <button class="icon" title="move up" aria-label={format!("move {} up", r.name)} disabled={locked} onclick={click(Edit::MoveRegime(ri, -1))}>{ "↑" }</button>
+                    <button class="icon" title="move down" aria-label={format!("move {} down", r.name)} disabled={locked} onclick={click(Edit::MoveRegime(ri, 1))}>{ "↓" }</button>
+                    <button class="icon" title="duplicate" aria-label={format!("duplicate {}", r.name)} disabled={locked} onclick={click(Edit::DuplicateRegime(ri))}>{ "⧉" }</button>
+                    <button class="icon remove-regime" title="remove" aria-label={format!("remove {}", r.name)} disabled={locked} onclick={click(Edit::RemoveRegime(ri))}>{ "✕" }</button>
+                </div>
+                <div class="phases">
+                    { for blocks }
+                    <select class="add-phase" aria-label={format!("add a phase to {}", r.name)} disabled={locked} onchange={add_phase}>
+                        <option value="" selected=true>{ "+ phase" }</option>
+                        { for templates.iter().enumerate().map(|(t, tp)| html! { <option value={t.to_string()}>{ &tp.name }</option> }) }
+                    </select>
+                </div>
+                { selected_phase.map(|(pi, phase)| view_phase(ri, pi, phase, locked, &text_edit, &click)).unwrap_or_default() }
+            </div>
+        }
+    });
+    let toggle_json = {
+        let show = show_json.clone();
+        Callback::from(move |_: MouseEvent| show.set(!*show))
+    };
+    let apply_json = {
+        let (cb, node) = (props.on_edit.clone(), json_ref.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(n) = node.get() {
+                cb.emit(Edit::ReplaceJson(control_value(&n)));
+            }
+        })
+    };
+    html! {
+        <details id="design" open={p.edited()}>
+            <summary>{ "Design the experiment" }{ if p.edited() { " (edited: the link shares your version)" } else { "" } }</summary>
+            <p class="muted">{ "Each regime is a row of phases, trained in order: grey pretraining, blue supervised, orange rl; \
+                               a green edge marks alignment training. Click a phase to change it." }</p>
+            <div class="spec-fields">{ for spec_fields }</div>
+            <div class="regimes">{ for regimes }</div>
+            { p.edit_error.as_ref().map(|e| html! { <p id="edit-error" class="error" role="alert">{ format!("Not changed: {e}") }</p> }).unwrap_or_default() }
+            <div class="controls">
+                <button class="secondary" id="toggle-json" onclick={toggle_json}>{ if *show_json { "Hide JSON" } else { "Edit as JSON" } }</button>
+            </div>
+            if *show_json {
+                <textarea id="spec-json" ref={json_ref} rows="16" spellcheck="false" aria-label="the experiment as JSON"
+                    value={p.spec.to_json()} disabled={locked} />
+                <button id="apply-json" onclick={apply_json} disabled={locked}>{ "Apply JSON" }</button>
+            }
+        </details>
+    }
+}
+
+type TextEdit<'a> = &'a dyn Fn(Rc<dyn Fn(String) -> Edit>) -> Callback<Event>;
+type ClickEdit<'a> = &'a dyn Fn(Edit) -> Callback<MouseEvent>;
+
+/// The selected phase's settings, and moving or removing it.
+fn view_phase(
+    ri: usize,
+    pi: usize,
+    phase: &PhaseSpec,
+    locked: bool,
+    text_edit: TextEdit,
+    click: ClickEdit,
+) -> Html {
+    let fields = PhaseField::ALL.into_iter().filter_map(|f| {
+        let value = f.get(phase)?;
+        Some(html! {
+            <label class="field">{ f.label() }
+                <input data-field={f.label()} value={value} disabled={locked}
+                    onchange={text_edit(Rc::new(move |v| Edit::SetPhase(ri, pi, f, v)))} />
+            </label>
+        })
+    });
+    html! {
+        <div class="phase-editor" aria-label={format!("settings of phase {}", phase.name)}>
+            <div class="spec-fields">{ for fields }</div>
+            <div class="controls">
+                <button class="secondary" disabled={locked} onclick={click(Edit::MovePhase(ri, pi, -1))}>{ "← earlier" }</button>
+                <button class="secondary" disabled={locked} onclick={click(Edit::MovePhase(ri, pi, 1))}>{ "later →" }</button>
+                <button class="secondary" disabled={locked} onclick={click(Edit::DuplicatePhase(ri, pi))}>{ "duplicate" }</button>
+                <button class="secondary remove-phase" disabled={locked} onclick={click(Edit::RemovePhase(ri, pi))}>{ "remove phase" }</button>
+            </div>
+        </div>
+    }
+}
