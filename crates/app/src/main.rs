@@ -3,7 +3,19 @@
 //! helpers draw the state. No training code runs on this thread.
 
 #[cfg(target_family = "wasm")]
+unsafe extern "C" {
+    fn __wasm_call_ctors();
+}
+
+#[cfg(target_family = "wasm")]
 fn main() {
+    // Run static constructors once, here: without an explicit call wasm-ld
+    // links a "command" module that reruns all of them (cubecl's `inventory`
+    // registrations, linked in through the engine) at the top of every call
+    // into wasm: every event handler and worker message. That cost ~0.5 s
+    // per redraw during a run (see the `inventory` crate's docs).
+    // SAFETY: called once, first thing, before anything reads what they register.
+    unsafe { __wasm_call_ctors() };
     console_error_panic_hook::set_once();
     yew::Renderer::<page::App>::new().render();
 }
@@ -137,13 +149,11 @@ mod page {
         fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
             let request = match msg {
                 Msg::Report(r) => {
-                    if let (
-                        Report::RunResults {
-                            results_json,
-                            complete: true,
-                        },
-                        Some(key),
-                    ) = (&r, self.run_key.take())
+                    if let Report::RunResults {
+                        results_json,
+                        complete: true,
+                    } = &r
+                        && let Some(key) = self.run_key.take()
                     {
                         let json = results_json.clone();
                         wasm_bindgen_futures::spawn_local(async move { store::save(&key, &json).await });
