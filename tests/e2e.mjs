@@ -287,6 +287,58 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   await page.close();
 });
 
+await check('embed: compact, a result at once without any run, no sideways scroll; the page gives the code', async () => {
+  const page = await browser.newPage({ viewport: { width: 700, height: 500 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // When did the first result appear (no training: precomputed numbers)?
+  await page.addInitScript(() => {
+    new MutationObserver((_, o) => {
+      if (document.querySelector('#heatmap td.heat')) { window.__firstResultMs = performance.now(); o.disconnect(); }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await page.goto(base + '?embed=1&preset=coupled');
+  await page.waitForSelector('#heatmap td.heat', { timeout: 30_000 });
+  const msToFirstResult = Math.round(await page.evaluate(() => window.__firstResultMs));
+  results.runs.embed = { msToFirstResult };
+  console.log('     ' + JSON.stringify(results.runs.embed));
+  assert.deepEqual(await page.$$eval('#heatmap th.regime', (r) => r.map((x) => x.textContent)), ['control', 'coupled']);
+  assert.match(await page.textContent('#takeaway'), /coupled gamed the grader least .* control most/);
+  assert.equal(await page.textContent('#run'), 'Run it live');
+  assert.equal(await page.$('#design'), null, 'no designer in an embed');
+  assert.equal(await page.$('#demo-line'), null, 'no warm-up demo in an embed');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling');
+  assert.doesNotMatch(await page.getAttribute('#full-page', 'href'), /embed=/);
+  assert.equal(await page.evaluate(() => document.activeElement === document.body), true, 'an embed takes no focus');
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'embed.png') });
+  // The full page writes the iframe snippet for this experiment.
+  const full = await browser.newPage();
+  await full.goto(base + '?preset=coupled');
+  await full.click('#copy-embed');
+  const code = await full.inputValue('#embed-code');
+  assert.match(code, /^<iframe src="http:[^"]*preset=coupled[^"]*embed=1" title="Upbringing: coupled" width="100%" height="\d+" loading="lazy"/);
+  await full.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+await check('embed: two on one page take turns (one run at a time)', async () => {
+  const page = await browser.newPage({ viewport: { width: 800, height: 1200 } });
+  const src = `${base}?embed=1&backend=cpu&preset=quick&smoke=1`;
+  await page.goto(base + 'precomputed/quick.json'); // any same-origin document to host them
+  await page.setContent(`<iframe id="a" src="${src}" width="760" height="560"></iframe><iframe id="b" src="${src}" width="760" height="560"></iframe>`);
+  const frames = await Promise.all(['#a', '#b'].map(async (id) => (await page.$(id)).contentFrame()));
+  for (const f of frames) await f.waitForSelector('#backend[data-kind="flex"]', { timeout: TIMEOUT_MS });
+  await frames[0].click('#run');
+  await frames[0].waitForSelector('#run-status[data-phase="running"]');
+  await frames[1].click('#run');
+  await frames[1].waitForSelector('#run-status[data-phase="waiting"]', { timeout: 5_000 });
+  assert.equal(await frames[0].getAttribute('#run-status', 'data-phase'), 'running', 'the first is still the one training');
+  for (const f of frames) await f.waitForSelector('#run-status[data-phase="done"]', { timeout: TIMEOUT_MS });
+  await page.close();
+});
+
 // Sizes of what a visitor downloads.
 const sizes = {};
 for (const f of await readdir(dist)) {

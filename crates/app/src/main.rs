@@ -27,13 +27,14 @@ fn main() {
 
 #[cfg(target_family = "wasm")]
 mod page {
+    mod lock;
     mod store;
 
     use gloo_worker::{Spawnable, WorkerBridge};
     use std::rc::Rc;
     use upbringing_app::chart::LineChart;
     use upbringing_app::edit::Edit;
-    use upbringing_app::playground::{Metric, Playground, RunStatus, Source, heatmap};
+    use upbringing_app::playground::{Metric, Playground, RunStatus, Source, heatmap, takeaway};
     use upbringing_app::protocol::{BackendChoice, JsCodec, Report, Request, TrainerPort};
     use upbringing_app::query;
     use upbringing_app::share;
@@ -64,6 +65,8 @@ mod page {
         Stored(String, String),
         /// The text of a results file the user opened.
         Import(String),
+        /// No other Upbringing on this page is training now: start ours.
+        Granted(lock::RunLock),
     }
 
     pub struct App {
@@ -75,6 +78,10 @@ mod page {
         run_started_ms: f64,
         /// The results key of the run in progress (where its results are kept).
         run_key: Option<String>,
+        /// Held while our run trains (one run at a time across embeds).
+        run_lock: Option<lock::RunLock>,
+        /// Run clicked, waiting for another Upbringing on the page to finish.
+        waiting: bool,
         worker: WorkerBridge<TrainerPort>,
     }
 
@@ -102,10 +109,12 @@ mod page {
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
         let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
-        let pairs: Vec<(&str, String)> = ["backend", "steps", "batch", "seed", "preset", "smoke", "spec"]
-            .into_iter()
-            .filter_map(|k| params.as_ref().and_then(|p| p.get(k)).map(|v| (k, v)))
-            .collect();
+        let pairs: Vec<(&str, String)> = [
+            "backend", "steps", "batch", "seed", "preset", "smoke", "spec", "embed",
+        ]
+        .into_iter()
+        .filter_map(|k| params.as_ref().and_then(|p| p.get(k)).map(|v| (k, v)))
+        .collect();
         query::parse(pairs.iter().map(|(k, v)| (*k, v.as_str())))
     }
 
@@ -140,6 +149,8 @@ mod page {
                 precomputed: vec![],
                 run_started_ms: 0.0,
                 run_key: None,
+                run_lock: None,
+                waiting: false,
                 worker,
             };
             app.look_up_stored(ctx);
@@ -164,6 +175,9 @@ mod page {
                     ) || self.playground.running();
                     if !(about_run && Rc::make_mut(&mut self.playground).apply(r.clone())) {
                         self.state.apply(r);
+                    }
+                    if !self.playground.running() {
+                        self.run_lock = None; // let the next run on this page start
                     }
                     None
                 }
@@ -197,10 +211,26 @@ mod page {
                     }
                     None
                 }
-                Msg::Run if self.state.phase != Phase::Training && self.state.backend.is_some() => {
+                Msg::Run
+                    if self.state.phase != Phase::Training
+                        && self.state.backend.is_some()
+                        && !self.waiting =>
+                {
+                    // Another embed on this page may be training: wait our turn.
+                    self.waiting = true;
+                    ctx.link()
+                        .send_future(async { Msg::Granted(lock::acquire().await) });
+                    None
+                }
+                Msg::Granted(lock) => {
+                    self.waiting = false;
                     self.run_started_ms = js_sys::Date::now();
                     self.run_key = Some(self.playground.run_spec().results_key());
-                    Rc::make_mut(&mut self.playground).start()
+                    let request = Rc::make_mut(&mut self.playground).start();
+                    if request.is_some() {
+                        self.run_lock = Some(lock);
+                    }
+                    request
                 }
                 Msg::Run => None,
                 Msg::Metric(m) => {
@@ -249,6 +279,22 @@ mod page {
 
         fn view(&self, ctx: &Context<Self>) -> Html {
             let s = &self.state;
+            let card = html! {
+                <PlaygroundCard pg={self.playground.clone()} started_ms={self.run_started_ms}
+                    can_run={!self.playground.running() && !self.waiting && s.backend.is_some() && s.phase != Phase::Training}
+                    waiting={self.waiting} embed={s.settings.embed}
+                    onmsg={ctx.link().callback(|m: Msg| m)} />
+            };
+            if s.settings.embed {
+                // An article's iframe: the result and a way to rerun it, nothing else.
+                return html! {
+                    <main class="embed">
+                        { for s.notices.iter().map(|n| html! { <p class="notice">{ n }</p> }) }
+                        { card }
+                        { self.view_backend() }
+                    </main>
+                };
+            }
             html! {
                 <main>
                     <header>
@@ -257,9 +303,7 @@ mod page {
                     </header>
                     { for s.notices.iter().map(|n| html! { <p class="notice">{ n }</p> }) }
                     { self.view_backend() }
-                    <PlaygroundCard pg={self.playground.clone()} started_ms={self.run_started_ms}
-                        can_run={!self.playground.running() && s.backend.is_some() && s.phase != Phase::Training}
-                        onmsg={ctx.link().callback(|m: Msg| m)} />
+                    { card }
                     <section class="card">
                         <h2>{ "Warm-up: learn to reverse a digit string" }</h2>
                         <p id="demo-line">{ format!(
@@ -295,6 +339,54 @@ mod page {
         }
     }
 
+    /// This page's address with `embed` set as given.
+    fn page_url(embed: bool) -> String {
+        let href = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        match web_sys::Url::new(&href) {
+            Ok(url) => {
+                if embed {
+                    url.search_params().set("embed", "1");
+                } else {
+                    url.search_params().delete("embed");
+                }
+                url.href()
+            }
+            Err(_) => href,
+        }
+    }
+
+    fn full_page_url() -> String {
+        page_url(false)
+    }
+
+    /// An iframe for an article: sized for a ~700 px column, titled, lazy.
+    fn embed_code(title: &str) -> String {
+        let escape = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('"', "&quot;")
+                .replace('<', "&lt;")
+        };
+        format!(
+            "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"560\" loading=\"lazy\" style=\"border:0;max-width:760px\"></iframe>",
+            escape(&page_url(true)),
+            escape(title)
+        )
+    }
+
+    /// Best effort: the text is also shown, selectable, beside the button.
+    fn copy_to_clipboard(text: &str) {
+        let get = |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok();
+        let Some(clipboard) = web_sys::window().and_then(|w| get(&w.navigator().into(), "clipboard")) else {
+            return;
+        };
+        if let Some(write) = get(&clipboard, "writeText").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        {
+            let _ = write.call1(&clipboard, &text.into());
+        }
+    }
+
     /// Blue (0) to red (1) for rates; for the gap, blue (-1) to red (+1).
     fn heat_colour(metric: Metric, value: f64) -> String {
         if value.is_nan() {
@@ -320,6 +412,10 @@ mod page {
         pub pg: Rc<Playground>,
         pub can_run: bool,
         pub started_ms: f64,
+        /// Waiting for another Upbringing on this page to finish its run.
+        pub waiting: bool,
+        /// The compact layout for an article's iframe.
+        pub embed: bool,
         pub onmsg: Callback<Msg>,
     }
 
@@ -328,11 +424,15 @@ mod page {
             Rc::ptr_eq(&self.pg, &other.pg)
                 && self.can_run == other.can_run
                 && self.started_ms == other.started_ms
+                && self.waiting == other.waiting
+                && self.embed == other.embed
         }
     }
 
     #[function_component(PlaygroundCard)]
     fn playground_card(props: &CardProps) -> Html {
+        // Hooks first, unconditionally (yew matches them by call order).
+        let embed_code_shown = use_state(|| None::<String>);
         let p = &*props.pg;
         let link = &props.onmsg;
         let on_select = link.reform(|e: Event| {
@@ -372,6 +472,47 @@ mod page {
             .map(|(_, d)| d)
             .unwrap_or_default();
         let can_run = props.can_run;
+        let status = if props.waiting {
+            html! { <div class="progress"><span id="run-status" data-phase="waiting">{ "waiting for another Upbringing on this page to finish its run…" }</span></div> }
+        } else {
+            view_run_status(p, props.started_ms)
+        };
+        if props.embed {
+            return html! {
+                <section class="card" id="playground">
+                    <h2>{ format!("Upbringing: {}", p.spec.name) }</h2>
+                    <p class="preset-line">{ description }</p>
+                    { view_heatmap(p, link) }
+                    { p.results.as_ref().and_then(|(r, _)| takeaway(r)).map(|t| html! { <p id="takeaway">{ t }</p> }).unwrap_or_default() }
+                    <div class="controls">
+                        <button id="run" disabled={!can_run} onclick={link.reform(|_| Msg::Run)}>{ "Run it live" }</button>
+                        <button id="cancel-run" class="secondary" disabled={!p.running()} onclick={link.reform(|_| Msg::Cancel)}>{ "Cancel" }</button>
+                        <a id="full-page" href={full_page_url()} target="_blank" rel="noopener">{ "Open the full page ↗" }</a>
+                    </div>
+                    { status }
+                </section>
+            };
+        }
+        let copy_embed = {
+            let shown = embed_code_shown;
+            let show = {
+                let shown = shown.clone();
+                let title = format!("Upbringing: {}", p.spec.name);
+                Callback::from(move |_: MouseEvent| {
+                    let code = embed_code(&title);
+                    copy_to_clipboard(&code);
+                    shown.set(Some(code));
+                })
+            };
+            html! {
+                <>
+                    <button id="copy-embed" class="secondary" onclick={show}>{ "Copy embed code" }</button>
+                    { shown.as_ref().map(|c| html! {
+                        <textarea id="embed-code" readonly=true rows="3" aria-label="embed code for a blog post" value={c.clone()} />
+                    }).unwrap_or_default() }
+                </>
+            }
+        };
         html! {
             <section class="card" id="playground">
                 <h2>{ "Which upbringing survives a change of scenery?" }</h2>
@@ -396,9 +537,11 @@ mod page {
                 { p.import_error.as_ref().map(|e| html! { <p id="import-error" class="error" role="alert">{ format!("Could not open that file: {e}") }</p> }).unwrap_or_default() }
                 <p class="preset-line">{ description }{ format!(" · {} regimes × {} seeds", p.spec.regimes.len(), p.spec.seeds.len()) }</p>
                 <Editor pg={props.pg.clone()} on_edit={link.reform(Msg::Edit)} on_select={link.reform(Msg::SelectPhase)} />
-                { view_run_status(p, props.started_ms) }
+                { status }
                 { view_heatmap(p, link) }
+                { p.results.as_ref().and_then(|(r, _)| takeaway(r)).map(|t| html! { <p id="takeaway">{ t }</p> }).unwrap_or_default() }
                 <Curves pg={props.pg.clone()} />
+                <div class="controls embed-row">{ copy_embed }</div>
             </section>
         }
     }

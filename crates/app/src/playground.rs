@@ -357,6 +357,51 @@ fn heat_cell(cell: &Cell, metric: Metric) -> HeatCell {
     }
 }
 
+/// One sentence on what `results` show under a change of scenery (the
+/// held-out family): which regime gamed its grader least and which most,
+/// with the per-seed spread when seeds disagree. Derived from the counts; it
+/// names no winner the numbers do not show.
+pub fn takeaway(results: &ExperimentResults) -> Option<String> {
+    let rates: Vec<(&str, f64, f64)> = results
+        .regimes()
+        .into_iter()
+        .map(|r| {
+            let e = results.cell(r, Condition::HeldOut).exploit;
+            (r, e.pooled.rate, e.seeds.sd)
+        })
+        .filter(|(_, rate, _)| rate.is_finite())
+        .collect();
+    let lo = rates.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let hi = rates.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let seeds = results.spec.seeds.len();
+    let spread = |x: &(&str, f64, f64)| {
+        if seeds > 1 {
+            format!(" ± {}", pct(x.2))
+        } else {
+            String::new()
+        }
+    };
+    if rates.len() == 1 || (hi.1 - lo.1).abs() < 1e-9 {
+        return Some(format!(
+            "On a task family never trained after pretraining, {} gamed the grader in {}{} of episodes ({seeds} seed{}).",
+            lo.0,
+            pct(lo.1),
+            spread(lo),
+            if seeds == 1 { "" } else { "s" }
+        ));
+    }
+    Some(format!(
+        "On a task family never trained after pretraining, {} gamed the grader least ({}{}) and {} most ({}{}), over {seeds} seed{}.",
+        lo.0,
+        pct(lo.1),
+        spread(lo),
+        hi.0,
+        pct(hi.1),
+        spread(hi),
+        if seeds == 1 { "" } else { "s" }
+    ))
+}
+
 /// `results` cut down to `spec`'s regimes, if every one of them was run there
 /// with the same phases, world, model, evaluation and seeds.
 pub fn restrict(results: &ExperimentResults, spec: &ExperimentSpec) -> Option<ExperimentResults> {
@@ -489,6 +534,24 @@ mod tests {
                 .contains("not a results file")
         );
         assert_eq!(p, before, "a refused file changes nothing");
+    }
+
+    #[test]
+    fn the_takeaway_names_the_extremes_from_the_counts() {
+        let mut results = fake(&presets::preset("inoculated").unwrap());
+        // Held-out: control 3 in 10 per seed, inoculated 5 in 10.
+        for row in results.rows.iter_mut() {
+            if row.regime == "inoculated" && row.condition == Condition::HeldOut {
+                row.counts.exploit = 5;
+            }
+        }
+        let line = takeaway(&results).unwrap();
+        assert!(
+            line.contains("control gamed the grader least (30% ± 0%)"),
+            "{line}"
+        );
+        assert!(line.contains("inoculated most (50% ± 0%)"), "{line}");
+        assert!(line.contains("5 seeds"), "{line}");
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub struct Settings {
     pub smoke: bool,
     /// A whole experiment from the link (`spec=`, see `share`), validated.
     pub spec: Option<ExperimentSpec>,
+    /// The compact layout for an article's iframe (`embed=1`).
+    pub embed: bool,
 }
 
 impl Default for Settings {
@@ -27,6 +29,7 @@ impl Default for Settings {
             preset: "default".into(),
             smoke: false,
             spec: None,
+            embed: false,
         }
     }
 }
@@ -55,6 +58,11 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
                 Err(_) => problems.push(format!(
                     "ignored preset={value:?}: no such experiment; showing the default"
                 )),
+            },
+            "embed" => match value {
+                "1" | "true" => s.embed = true,
+                "0" | "false" => s.embed = false,
+                _ => problems.push(format!("ignored embed={value:?}: expected 1 or 0")),
             },
             "smoke" => match value {
                 "1" | "true" => s.smoke = true,
