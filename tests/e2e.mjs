@@ -274,9 +274,9 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   const runLongTaskMs = await page.evaluate((at) => Math.max(0, ...window.__longTasks.filter((e) => e.startTime >= at).map((e) => Math.round(e.duration))), clickAt);
   results.runs.playgroundCpuSmoke = { seconds, runLongTaskMs };
   console.log('     ' + JSON.stringify(results.runs.playgroundCpuSmoke));
-  // A regression guard, not the goal: drawing the results heatmap takes
-  // ~250-470 ms on this machine (the goal, 200 ms, is open work).
-  assert.ok(runLongTaskMs < 800, `main thread blocked ${runLongTaskMs} ms`);
+  // The issue's bar: no main-thread task over 200 ms during a run. (Before
+  // static constructors ran once per instance, every redraw took ~0.5 s.)
+  assert.ok(runLongTaskMs < 200, `main thread blocked ${runLongTaskMs} ms`);
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
   // A refresh keeps what this browser trained (IndexedDB), numbers and all.
