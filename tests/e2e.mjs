@@ -8,7 +8,7 @@
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { readFile, mkdir, writeFile, readdir, stat } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, deflateRawSync } from 'node:zlib';
 import { extname, join, normalize } from 'node:path';
 import assert from 'node:assert/strict';
 
@@ -336,6 +336,36 @@ await check('embed: two on one page take turns (one run at a time)', async () =>
   await frames[1].waitForSelector('#run-status[data-phase="waiting"]', { timeout: 5_000 });
   assert.equal(await frames[0].getAttribute('#run-status', 'data-phase'), 'running', 'the first is still the one training');
   for (const f of frames) await f.waitForSelector('#run-status[data-phase="done"]', { timeout: TIMEOUT_MS });
+  await page.close();
+});
+
+await check('playground: a shortened experiment trains and is scored on WebGPU (SwiftShader)', async () => {
+  // SwiftShader runs WebGPU on the CPU at well under a step a second, so the
+  // experiment is cut to one regime, a few steps and episodes, and goes in by
+  // link (the page's own format: deflated JSON, base64url).
+  const spec = JSON.parse(await readFile(join(dist, 'precomputed', 'quick.json'), 'utf8')).spec;
+  spec.name = 'webgpu check';
+  spec.model = { ...spec.model, d_model: 32, n_layers: 1 };
+  spec.regimes = [spec.regimes[0]];
+  spec.regimes[0].phases = spec.regimes[0].phases.map((p) => ({ ...p, steps: 2, batch_size: 4 }));
+  spec.regimes[0].phases[1].objective.group_size = 2;
+  spec.eval = { ...spec.eval, episodes: 4, probes: 2, attack: { ...spec.eval.attack, steps: 1, batch_size: 4 } };
+  spec.seeds = [0];
+  const link = '1.' + deflateRawSync(Buffer.from(JSON.stringify(spec))).toString('base64url');
+  const { page, errors } = await openPage(`?spec=${link}`);
+  assert.equal(await page.getAttribute('#backend', 'data-kind'), 'wgpu');
+  assert.equal(await page.$$eval('.notice', (n) => n.length), 0, 'the link is accepted');
+  const t0 = Date.now();
+  await page.click('#run');
+  await page.waitForSelector('#run-status[data-phase="done"], #run-status[data-phase="failed"]', { timeout: TIMEOUT_MS });
+  assert.equal(await page.getAttribute('#run-status', 'data-phase'), 'done', await page.textContent('#run-status'));
+  results.runs.playgroundWebgpu = { seconds: (Date.now() - t0) / 1000 };
+  console.log('     ' + JSON.stringify(results.runs.playgroundWebgpu));
+  const cells = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => Number(x.dataset.value)));
+  assert.equal(cells.length, 7);
+  assert.ok(cells.every((v) => v >= 0 && v <= 1), JSON.stringify(cells));
+  assert.match(await page.textContent('#provenance'), /trained in this browser.*webgpu check.*(swiftshader|webgpu|wgpu)/i);
+  assert.deepEqual(errors, [], 'console errors');
   await page.close();
 });
 

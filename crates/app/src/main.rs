@@ -482,8 +482,8 @@ mod page {
                 <section class="card" id="playground">
                     <h2>{ format!("Upbringing: {}", p.spec.name) }</h2>
                     <p class="preset-line">{ description }</p>
-                    { view_heatmap(p, link) }
                     { p.results.as_ref().and_then(|(r, _)| takeaway(r)).map(|t| html! { <p id="takeaway">{ t }</p> }).unwrap_or_default() }
+                    { view_heatmap(p, link) }
                     <div class="controls">
                         <button id="run" disabled={!can_run} onclick={link.reform(|_| Msg::Run)}>{ "Run it live" }</button>
                         <button id="cancel-run" class="secondary" disabled={!p.running()} onclick={link.reform(|_| Msg::Cancel)}>{ "Cancel" }</button>
