@@ -323,6 +323,21 @@ await check('embed: compact, a result at once without any run, no sideways scrol
   await page.close();
 });
 
+await check('keyboard: Tab alone reaches Run, and Enter on a heatmap cell opens its episodes', async () => {
+  const { page } = await openPage('?preset=coupled');
+  await page.waitForSelector('#heatmap td.heat');
+  let reached = false;
+  for (let i = 0; i < 12 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement?.id === 'run');
+  }
+  assert.ok(reached, 'Run is within the first 12 Tab stops');
+  await page.focus('#heatmap td.heat[data-condition="held_out"] button');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#transcripts tr td.verdict');
+  await page.close();
+});
+
 await check('embed: two on one page take turns (one run at a time)', async () => {
   const page = await browser.newPage({ viewport: { width: 800, height: 1200 } });
   const src = `${base}?embed=1&backend=cpu&preset=quick&smoke=1`;

@@ -580,8 +580,10 @@ mod page {
         };
         html! {
             <div class="progress">
-                <progress id="run-progress" max={total.to_string()} value={done.to_string()} />
-                <span id="run-status" data-phase={phase}>{ text }</span>
+                if !matches!(p.status, RunStatus::Idle) {
+                    <progress id="run-progress" max={total.to_string()} value={done.to_string()} aria-label="run progress" />
+                }
+                <span id="run-status" data-phase={phase} role="status">{ text }</span>
             </div>
         }
     }
