@@ -261,6 +261,8 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   await page.click('#run');
   // Curves follow the run live, before any seed's results exist.
   await page.waitForFunction(() => /live, seed/.test(document.querySelector('#curves h3')?.textContent ?? ''), null, { timeout: TIMEOUT_MS });
+  // Each regime's numbers show as soon as it is scored, before the run ends.
+  await page.waitForFunction(() => /trained in this browser so far/.test(document.querySelector('#provenance')?.textContent ?? ''), null, { timeout: TIMEOUT_MS });
   await page.waitForSelector('#run-status[data-phase="done"], #run-status[data-phase="failed"]', { timeout: TIMEOUT_MS });
   const status = await page.textContent('#run-status');
   assert.equal(await page.getAttribute('#run-status', 'data-phase'), 'done', status);

@@ -596,7 +596,7 @@ mod page {
             Source::Precomputed => "precomputed by the command-line runner".to_string(),
             Source::ThisBrowser { complete: true } => "trained in this browser".into(),
             Source::ThisBrowser { complete: false } => {
-                "trained in this browser so far (more seeds coming)".into()
+                "trained in this browser so far (more regimes and seeds coming)".into()
             }
             Source::Stored => "trained in this browser earlier (kept in its storage)".into(),
             Source::Imported => "opened from a results file".into(),

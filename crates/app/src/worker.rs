@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use upbringing_lab::demo::DemoRun;
-use upbringing_lab::experiment::{self, Host, Progress};
+use upbringing_lab::experiment::{self, Host, Progress, SeedOutcome};
 use upbringing_lab::phase::PhaseLog;
 use upbringing_lab::results::ExperimentResults;
 use upbringing_lab::spec::ExperimentSpec;
@@ -189,6 +189,11 @@ struct WorkerHost<'a> {
     shared: &'a Shared,
     scope: &'a WorkerScope<TrainerWorker>,
     id: HandlerId,
+    spec: &'a ExperimentSpec,
+    backend: &'a Backend,
+    /// Seeds finished so far.
+    finished: Vec<SeedOutcome>,
+    started: f64,
     done: usize,
     total: usize,
     seed: u64,
@@ -230,6 +235,21 @@ impl Host for WorkerHost<'_> {
         );
     }
 
+    /// Show each regime as soon as it is scored: the results so far, with
+    /// the seed in progress cut to its finished regimes.
+    fn regime_done(&mut self, _seed: u64, so_far: &SeedOutcome) {
+        let mut outcomes = self.finished.clone();
+        outcomes.push(so_far.clone());
+        let results_json = self.results_json(outcomes);
+        self.scope.respond(
+            self.id,
+            Report::RunResults {
+                results_json,
+                complete: false,
+            },
+        );
+    }
+
     fn pause(&mut self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
         let now = now_ms();
         if now - self.last_yield < 100.0 {
@@ -240,7 +260,15 @@ impl Host for WorkerHost<'_> {
     }
 }
 
-/// Run every seed of `spec`, sending results after each seed.
+impl WorkerHost<'_> {
+    fn results_json(&self, outcomes: Vec<SeedOutcome>) -> String {
+        let mut results = ExperimentResults::assemble(self.spec, self.backend, outcomes);
+        results.seconds = (now_ms() - self.started) / 1000.0;
+        serde_json::to_string(&results).expect("results serialise")
+    }
+}
+
+/// Run every seed of `spec`, sending results after each regime.
 async fn run_experiment(
     shared: &Shared,
     scope: &WorkerScope<TrainerWorker>,
@@ -263,33 +291,31 @@ async fn run_experiment(
         shared,
         scope,
         id,
+        spec: &spec,
+        backend: &backend,
+        finished: vec![],
+        started,
         done: 0,
         total,
         seed: 0,
         last_yield: now_ms(),
         last_report: 0.0,
     };
-    let mut outcomes = vec![];
     for &seed in &spec.seeds {
         host.seed = seed;
         match experiment::run_seed(&spec, &backend, seed, &mut host).await {
-            Ok(outcome) => outcomes.push(outcome),
+            Ok(outcome) => host.finished.push(outcome),
             Err(LabError::Cancelled) => return Report::Cancelled,
             Err(e) => return Report::Failed(format!("seed {seed}: {e}")),
         }
-        let mut results = ExperimentResults::assemble(&spec, &backend, outcomes.clone());
-        results.seconds = (now_ms() - started) / 1000.0;
-        let complete = outcomes.len() == spec.seeds.len();
-        let report = Report::RunResults {
-            results_json: serde_json::to_string(&results).expect("results serialise"),
-            complete,
-        };
-        if complete {
-            return report;
-        }
-        scope.respond(id, report);
     }
-    Report::Failed("the experiment has no seeds".into())
+    if spec.seeds.is_empty() {
+        return Report::Failed("the experiment has no seeds".into());
+    }
+    Report::RunResults {
+        results_json: host.results_json(host.finished.clone()),
+        complete: true,
+    }
 }
 
 /// "google swiftshader"-style words from the browser's own `GPUAdapterInfo`

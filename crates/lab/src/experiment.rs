@@ -51,6 +51,9 @@ pub trait Host {
     /// A phase's log grew by a point (for live curves); the attack phase of
     /// the evaluation reports here too, under its own name.
     fn logged(&mut self, _regime: &str, _phase: &str, _log: &PhaseLog) {}
+    /// A regime is trained and scored at this seed: `so_far` holds every
+    /// regime finished so far at this seed (so a page can show it at once).
+    fn regime_done(&mut self, _seed: u64, _so_far: &SeedOutcome) {}
     /// Awaited between chunks of work.
     fn pause(&mut self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
         Box::pin(std::future::ready(()))
@@ -250,6 +253,7 @@ pub async fn run_seed(
                 kl,
             });
         }
+        host.regime_done(seed, &out);
         report(host, EVAL_UNITS, &regime.name, "depth").await?;
     }
     Ok(out)

@@ -157,6 +157,31 @@ fn fields(line: &str) -> usize {
         .count()
 }
 
+/// Records what a run hands its host after each regime.
+struct Watcher(Vec<(u64, Vec<String>)>);
+
+impl upbringing_lab::experiment::Host for Watcher {
+    fn progress(&mut self, _n: usize, _regime: &str, _stage: &str) -> bool {
+        true
+    }
+    fn regime_done(&mut self, seed: u64, so_far: &upbringing_lab::experiment::SeedOutcome) {
+        let mut regimes: Vec<String> = so_far.rows.iter().map(|r| r.regime.clone()).collect();
+        regimes.dedup();
+        self.0.push((seed, regimes));
+    }
+}
+
+#[test]
+fn each_finished_regime_is_handed_over_at_once() {
+    let spec = shrunk(&["chalkboard", "coupled"]);
+    let mut watcher = Watcher(vec![]);
+    let outcome = pollster::block_on(run_seed(&spec, &Backend::flex(), 3, &mut watcher)).unwrap();
+    let names: Vec<String> = spec.regimes.iter().map(|r| r.name.clone()).collect();
+    let expected: Vec<(u64, Vec<String>)> = (1..=names.len()).map(|k| (3, names[..k].to_vec())).collect();
+    assert_eq!(watcher.0, expected);
+    assert_eq!(outcome.rows.len(), names.len() * Condition::ALL.len());
+}
+
 #[test]
 fn the_same_seed_gives_the_same_results() {
     let spec = shrunk(&["control", "gotcha"]);
