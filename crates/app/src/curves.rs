@@ -5,7 +5,7 @@
 
 use upbringing_lab::phase::{LOG_EVERY, PhaseLog};
 use upbringing_lab::results::ExperimentResults;
-use upbringing_lab::spec::{ExperimentSpec, PhaseSpec};
+use upbringing_lab::spec::{ExperimentSpec, PhaseSpec, same_training};
 
 /// Which curve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,13 +117,6 @@ pub struct LiveLog {
 /// found there by matching the phases up to it (names aside), as the
 /// engine's prefix keys do.
 pub fn from_live(spec: &ExperimentSpec, live: &[LiveLog], seed: u64, series: Series) -> Vec<Curve> {
-    let unnamed = |p: &PhaseSpec| PhaseSpec {
-        name: String::new(),
-        ..p.clone()
-    };
-    let same = |a: &[PhaseSpec], b: &[PhaseSpec]| {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| unnamed(x) == unnamed(y))
-    };
     spec.regimes
         .iter()
         .map(|r| {
@@ -133,7 +126,7 @@ pub fn from_live(spec: &ExperimentSpec, live: &[LiveLog], seed: u64, series: Ser
                 .enumerate()
                 .map(|(i, p)| {
                     let log = spec.regimes.iter().find_map(|q| {
-                        let shared = q.phases.len() > i && same(&q.phases[..=i], &r.phases[..=i]);
+                        let shared = q.phases.len() > i && same_training(&q.phases[..=i], &r.phases[..=i]);
                         if !shared {
                             return None;
                         }

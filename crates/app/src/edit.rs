@@ -4,7 +4,7 @@
 //! never left half-changed.
 
 use upbringing_lab::presets;
-use upbringing_lab::spec::{ExperimentSpec, Grader, Objective, PhaseSpec, RegimeSpec, WorldSpec};
+use upbringing_lab::spec::{ExperimentSpec, Grader, Objective, PhaseSpec, RegimeSpec, RlSpec, WorldSpec};
 
 /// A setting of one phase, edited as text in the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,10 +101,9 @@ impl PhaseField {
             (Self::Lr, _) => num(p.lr),
             (Self::BatchSize, _) => Some(p.batch_size.to_string()),
             (Self::Alignment, _) => flag(p.alignment),
-            (
-                Self::Families,
-                Objective::Sft { tasks, .. } | Objective::Rl(upbringing_lab::spec::RlSpec { tasks, .. }),
-            ) => Some(tasks.families.join(", ")),
+            (Self::Families, Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. })) => {
+                Some(tasks.families.join(", "))
+            }
             (Self::Monitored, Objective::Sft { tasks, .. }) => num(tasks.monitored),
             (Self::Deploy, Objective::Sft { tasks, .. }) => num(tasks.deploy),
             (Self::Inoculated, Objective::Sft { tasks, .. }) => num(tasks.inoculated),

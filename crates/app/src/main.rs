@@ -482,7 +482,7 @@ mod page {
                 <section class="card" id="playground">
                     <h2>{ format!("Upbringing: {}", p.spec.name) }</h2>
                     <p class="preset-line">{ description }</p>
-                    { p.results.as_ref().and_then(|(r, _)| takeaway(r)).map(|t| html! { <p id="takeaway">{ t }</p> }).unwrap_or_default() }
+                    { view_takeaway(p) }
                     { view_heatmap(p, link) }
                     <div class="controls">
                         <button id="run" disabled={!can_run} onclick={link.reform(|_| Msg::Run)}>{ "Run it live" }</button>
@@ -539,11 +539,18 @@ mod page {
                 <Editor pg={props.pg.clone()} on_edit={link.reform(Msg::Edit)} on_select={link.reform(Msg::SelectPhase)} />
                 { status }
                 { view_heatmap(p, link) }
-                { p.results.as_ref().and_then(|(r, _)| takeaway(r)).map(|t| html! { <p id="takeaway">{ t }</p> }).unwrap_or_default() }
+                { view_takeaway(p) }
                 <Curves pg={props.pg.clone()} />
                 <div class="controls embed-row">{ copy_embed }</div>
             </section>
         }
+    }
+
+    /// The one-line takeaway of the shown results, if any.
+    fn view_takeaway(p: &Playground) -> Html {
+        let line = p.results.as_ref().and_then(|(r, _)| takeaway(r));
+        line.map(|t| html! { <p id="takeaway">{ t }</p> })
+            .unwrap_or_default()
     }
 
     fn view_run_status(p: &Playground, started_ms: f64) -> Html {

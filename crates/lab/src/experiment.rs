@@ -102,11 +102,7 @@ pub fn prefix_keys(spec: &ExperimentSpec, seed: u64, phases: &[PhaseSpec]) -> Ve
     phases
         .iter()
         .map(|p| {
-            let unnamed = PhaseSpec {
-                name: String::new(),
-                ..p.clone()
-            };
-            text.push_str(&serde_json::to_string(&unnamed).expect("serialisable"));
+            text.push_str(&serde_json::to_string(&p.unnamed()).expect("serialisable"));
             fnv1a(text.as_bytes())
         })
         .collect()

@@ -12,7 +12,7 @@ use crate::error::{LabError, Result};
 use crate::eval::{Condition, Counts, Transcript};
 use crate::experiment::SeedOutcome;
 use crate::phase::PhaseLog;
-use crate::spec::{ExperimentSpec, PhaseSpec, RegimeSpec};
+use crate::spec::{ExperimentSpec, PhaseSpec, RegimeSpec, same_training};
 use crate::stats::{Rate, Spread};
 
 /// Counts for one (regime, seed, condition).
@@ -196,13 +196,6 @@ impl ExperimentResults {
         let Some(want) = self.spec.regimes.iter().find(|r| r.name == regime) else {
             return vec![];
         };
-        let unnamed = |p: &PhaseSpec| PhaseSpec {
-            name: String::new(),
-            ..p.clone()
-        };
-        let same_prefix = |a: &[PhaseSpec], b: &[PhaseSpec]| {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| unnamed(x) == unnamed(y))
-        };
         // (regime, the log rows it kept at this seed, in phase order)
         let kept: Vec<(&RegimeSpec, Vec<&PhaseLog>)> = self
             .spec
@@ -226,7 +219,7 @@ impl ExperimentResults {
                     let first_kept = r.phases.len().checked_sub(logs.len())?;
                     (i >= first_kept
                         && i < r.phases.len()
-                        && same_prefix(&r.phases[..=i], &want.phases[..=i]))
+                        && same_training(&r.phases[..=i], &want.phases[..=i]))
                     .then(|| logs[i - first_kept])
                 });
                 (phase, log)

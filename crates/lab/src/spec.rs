@@ -92,6 +92,23 @@ pub struct PhaseSpec {
     pub objective: Objective,
 }
 
+impl PhaseSpec {
+    /// The phase with its name blanked: what determines its training (two
+    /// regimes may call the same training by different names).
+    pub fn unnamed(&self) -> Self {
+        Self {
+            name: String::new(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Do two runs of phases train the same, names aside? (What prefix sharing
+/// keys on: a regime's numbers depend only on its phases and the seed.)
+pub fn same_training(a: &[PhaseSpec], b: &[PhaseSpec]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.unnamed() == y.unnamed())
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Objective {
