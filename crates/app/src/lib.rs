@@ -2,6 +2,7 @@
 //! the training worker (`bin/worker.rs`). The engine is `upbringing_lab`.
 
 pub mod chart;
+pub mod controls;
 pub mod curves;
 pub mod edit;
 pub mod playground;

@@ -5,11 +5,13 @@
 use std::rc::Rc;
 
 use upbringing_lab::eval::Condition;
+use upbringing_lab::exercise::Verdict;
 use upbringing_lab::experiment::Progress;
 use upbringing_lab::presets;
 use upbringing_lab::results::{Cell, ExperimentResults};
 use upbringing_lab::spec::ExperimentSpec;
 
+use crate::controls::Rules;
 use crate::curves::LiveLog;
 use crate::edit::{self, Edit};
 use crate::protocol::{Report, Request};
@@ -85,6 +87,10 @@ pub struct Playground {
     pub live: Vec<LiveLog>,
     /// Why the last results file was refused.
     pub import_error: Option<String>,
+    /// What this visit's link (or exercise) hides and fixes.
+    pub rules: Rules,
+    /// Results shipped with the page, to answer any design they cover.
+    pub pool: Vec<Rc<ExperimentResults>>,
 }
 
 /// One heatmap cell, ready to draw.
@@ -106,6 +112,28 @@ impl Playground {
 
     /// An experiment from a link: `spec` is already validated.
     pub fn with_spec(preset: &str, spec: ExperimentSpec, smoke: bool) -> Self {
+        Self::bare(preset, spec, smoke)
+    }
+
+    /// An experiment under a link's rules. A `spec` the rules do not allow
+    /// (a hand-edited link that changes a fixed part) is refused: the
+    /// rules' own start is shown, and the reason is returned for the page.
+    pub fn with_rules(
+        preset: &str,
+        spec: ExperimentSpec,
+        smoke: bool,
+        rules: Rules,
+    ) -> (Self, Option<String>) {
+        let (spec, refused) = match (rules.allows(&spec), &rules.start) {
+            (Err(why), Some(start)) => (start.clone(), Some(why)),
+            _ => (spec, None),
+        };
+        let mut p = Self::bare(preset, spec, smoke);
+        p.rules = rules;
+        (p, refused)
+    }
+
+    fn bare(preset: &str, spec: ExperimentSpec, smoke: bool) -> Self {
         Self {
             preset: preset.into(),
             spec,
@@ -117,12 +145,35 @@ impl Playground {
             edit_error: None,
             live: vec![],
             import_error: None,
+            rules: Rules::default(),
+            pool: vec![],
         }
     }
 
-    /// Has the experiment been changed from its preset?
+    /// Has the experiment been changed from where it started (the
+    /// exercise's start, or the preset)?
     pub fn edited(&self) -> bool {
-        presets::preset(&self.preset).map_or(true, |p| p != self.spec)
+        match &self.rules.exercise {
+            Some(ex) => ex.start != self.spec,
+            None => presets::preset(&self.preset).map_or(true, |p| p != self.spec),
+        }
+    }
+
+    /// Could `edit` be made now (valid, and allowed by the rules)?
+    pub fn allows(&self, edit: &Edit) -> bool {
+        !self.running() && edit::apply(&self.spec, edit).is_ok_and(|s| self.rules.allows(&s).is_ok())
+    }
+
+    /// How the design and its results fare against the exercise, if this
+    /// is one. Goals are judged only on results of this very design.
+    pub fn verdict(&self) -> Option<Verdict> {
+        let ex = self.rules.exercise.as_ref()?;
+        let results = self
+            .results
+            .as_ref()
+            .map(|(r, _)| &**r)
+            .filter(|r| r.spec == self.spec);
+        Some(ex.verdict(&self.spec, results))
     }
 
     /// What a run trains: the spec, or its smoke cut.
@@ -142,7 +193,7 @@ impl Playground {
             self.edit_error = Some("wait for the run to finish, or cancel it".into());
             return false;
         }
-        match edit::apply(&self.spec, edit) {
+        match edit::apply(&self.spec, edit).and_then(|s| self.rules.allows(&s).map(|()| s)) {
             Ok(spec) => {
                 self.spec = spec;
                 self.edit_error = None;
@@ -150,12 +201,15 @@ impl Playground {
                     .selected
                     .filter(|&(r, p)| self.spec.regimes.get(r).is_some_and(|reg| p < reg.phases.len()));
                 // Results stay while they still answer the spec (a removed
-                // regime drops out of them); otherwise they go.
+                // regime drops out of them); otherwise the shipped results
+                // answer it if they cover it, or nothing does.
                 if let Some((results, source)) = &self.results {
-                    self.results = restrict(results, &self.spec).map(|r| (Rc::new(r), source.clone()));
-                    if self.results.is_none() && !self.running() {
-                        self.status = RunStatus::Idle;
-                    }
+                    self.results = ExperimentResults::answer(&[&**results], &self.spec)
+                        .map(|r| (Rc::new(r), source.clone()));
+                }
+                if self.results.is_none() {
+                    self.status = RunStatus::Idle;
+                    self.answer_from_pool();
                 }
                 true
             }
@@ -170,30 +224,39 @@ impl Playground {
         matches!(self.status, RunStatus::Running(_))
     }
 
-    /// Choose another preset (not while running); clears shown results.
+    /// Choose another preset (not while running, nor where the link fixes
+    /// the experiment); shows its shipped results, if any.
     pub fn select(&mut self, preset: &str) -> Result<(), String> {
         if self.running() {
             return Err("wait for the run to finish, or cancel it".into());
         }
+        if self.rules.any() {
+            return Err("this link fixes the experiment".into());
+        }
         *self = Self {
             metric: self.metric,
+            pool: std::mem::take(&mut self.pool),
             ..Self::new(preset, self.smoke)?
         };
+        self.answer_from_pool();
         Ok(())
     }
 
-    /// Offer precomputed results: taken when they answer this preset's spec.
-    /// A regime preset's results are read off the default experiment's: a
-    /// regime's numbers depend only on its own phases and the seed.
-    pub fn offer_precomputed(&mut self, results: ExperimentResults) -> bool {
-        if self.results.is_some() {
-            return false;
+    /// The results shipped with the page; shown at once for any design they
+    /// cover (a regime's numbers depend only on its phases and the seed, so
+    /// a regime preset's are read off the default experiment's).
+    pub fn add_precomputed(&mut self, found: Vec<ExperimentResults>) {
+        self.pool.extend(found.into_iter().map(Rc::new));
+        if self.results.is_none() {
+            self.answer_from_pool();
         }
-        let Some(derived) = restrict(&results, &self.spec) else {
-            return false;
-        };
-        self.results = Some((Rc::new(derived), Source::Precomputed));
-        true
+    }
+
+    fn answer_from_pool(&mut self) {
+        let pool: Vec<&ExperimentResults> = self.pool.iter().map(|r| &**r).collect();
+        if let Some(found) = ExperimentResults::answer(&pool, &self.spec) {
+            self.results = Some((Rc::new(found), Source::Precomputed));
+        }
     }
 
     /// Offer results kept from an earlier run in this browser: taken when
@@ -215,8 +278,13 @@ impl Playground {
             return Err("wait for the run to finish, or cancel it".into());
         }
         let results = ExperimentResults::from_json(text).map_err(|e| e.to_string())?;
+        self.rules
+            .allows(&results.spec)
+            .map_err(|why| format!("its experiment changes what this page fixes: {why}"))?;
         *self = Self {
             metric: self.metric,
+            rules: self.rules.clone(),
+            pool: std::mem::take(&mut self.pool),
             ..Self::with_spec(&self.preset, results.spec.clone(), false)
         };
         self.results = Some((Rc::new(results), Source::Imported));
@@ -402,30 +470,6 @@ pub fn takeaway(results: &ExperimentResults) -> Option<String> {
     ))
 }
 
-/// `results` cut down to `spec`'s regimes, if every one of them was run there
-/// with the same phases, world, model, evaluation and seeds.
-pub fn restrict(results: &ExperimentResults, spec: &ExperimentSpec) -> Option<ExperimentResults> {
-    let r = &results.spec;
-    if r.world != spec.world || r.model != spec.model || r.eval != spec.eval || r.seeds != spec.seeds {
-        return None;
-    }
-    let all_there = spec.regimes.iter().all(|want| {
-        r.regimes
-            .iter()
-            .any(|have| have.name == want.name && have.phases == want.phases)
-    });
-    if !all_there {
-        return None;
-    }
-    let keep = |name: &str| spec.regimes.iter().any(|x| x.name == name);
-    let mut out = results.clone();
-    out.spec = spec.clone();
-    out.rows.retain(|x| keep(&x.regime));
-    out.depth.retain(|x| keep(&x.regime));
-    out.logs.retain(|x| keep(&x.regime));
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,11 +511,80 @@ mod tests {
         }
     }
 
+    fn shipped(name: &str) -> ExperimentResults {
+        let path = format!("{}/../../web/precomputed/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        ExperimentResults::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn exercise(slug: &str, link: ExperimentSpec) -> (Playground, Option<String>) {
+        let ex = upbringing_lab::exercise::find(slug).unwrap();
+        Playground::with_rules("default", link, false, Rules::exercise(ex, vec![], vec![]))
+    }
+
+    #[test]
+    fn an_exercise_fixes_what_it_says_and_checks_the_goal_on_shipped_results() {
+        let start = upbringing_lab::exercise::find("words-or-deeds").unwrap().start;
+        let (mut p, refused) = exercise("words-or-deeds", start.clone());
+        assert_eq!(refused, None);
+        p.add_precomputed(vec![shipped("default")]);
+        assert_eq!(p.results.as_ref().unwrap().1, Source::Precomputed);
+        let v = p.verdict().unwrap();
+        assert!(!v.met() && v.goals.len() == 1, "the start misses: {v:?}");
+        assert!(v.goals[0].text.contains("missed"), "{v:?}");
+        // A fixed setting is refused in place, with the reason.
+        assert!(!p.allows(&Edit::SetPhase(1, 2, PhaseField::Steps, "400".into())));
+        assert!(!p.edit(&Edit::SetPhase(1, 2, PhaseField::Steps, "400".into())));
+        assert!(
+            p.edit_error.as_deref().unwrap().contains("fixed here"),
+            "{:?}",
+            p.edit_error
+        );
+        assert!(!p.allows(&Edit::RemoveRegime(0)) && !p.allows(&Edit::RenameRegime(1, "x".into())));
+        assert!(p.select("quick").is_err(), "an exercise is its own experiment");
+        // What is free changes; the shipped results answer the new design at once.
+        assert!(p.edit(&Edit::SetPhase(1, 2, PhaseField::SftHonest, "1".into())));
+        assert!(p.results.is_none(), "not precomputed: it would need a run");
+        assert!(p.verdict().unwrap().goals.is_empty());
+        assert!(p.edit(&Edit::SetPhase(1, 2, PhaseField::SftStated, "0".into())));
+        assert!(p.edited());
+        let v = p.verdict().unwrap();
+        assert!(v.met(), "{v:?}");
+        assert!(v.goals[0].text.contains("met by"), "{v:?}");
+    }
+
+    #[test]
+    fn a_hand_edited_exercise_link_that_changes_a_fixed_part_is_refused() {
+        let start = upbringing_lab::exercise::find("words-or-deeds").unwrap().start;
+        let mut link = start.clone();
+        link.regimes[1].phases[2].steps = 4000;
+        let (p, refused) = exercise("words-or-deeds", link);
+        assert!(refused.unwrap().contains("steps"));
+        assert_eq!(p.spec, start, "the exercise's start is shown instead");
+        assert!(!p.edited());
+    }
+
+    #[test]
+    fn an_imported_file_must_keep_what_the_exercise_fixes() {
+        let start = upbringing_lab::exercise::find("words-or-deeds").unwrap().start;
+        let (mut p, _) = exercise("words-or-deeds", start.clone());
+        let default = shipped("default");
+        let theirs =
+            ExperimentResults::answer(&[&default], &presets::preset("ethics-class").unwrap()).unwrap();
+        let err = p.import(&serde_json::to_string(&theirs).unwrap()).unwrap_err();
+        assert!(err.contains("fixed here"), "{err}");
+        let ours = ExperimentResults::answer(&[&default], &start).unwrap();
+        p.import(&serde_json::to_string(&ours).unwrap()).unwrap();
+        assert_eq!(p.results.as_ref().unwrap().1, Source::Imported);
+        assert!(p.rules.exercise.is_some(), "the exercise stays");
+        assert!(!p.verdict().unwrap().met());
+    }
+
     #[test]
     fn a_regime_preset_reads_its_numbers_off_the_default_experiment() {
         let default = fake(&presets::preset("default").unwrap());
         let mut p = Playground::new("inoculated", false).unwrap();
-        assert!(p.offer_precomputed(default.clone()));
+        p.add_precomputed(vec![default.clone()]);
+        assert!(p.results.is_some());
         let heat = p.heatmap();
         assert_eq!(
             heat.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
@@ -486,7 +599,8 @@ mod tests {
         // The short check changes how a run trains, not what is designed:
         // the precomputed numbers still show, and only a run is cut short.
         let mut smoke = Playground::new("inoculated", true).unwrap();
-        assert!(smoke.offer_precomputed(default.clone()));
+        smoke.add_precomputed(vec![default.clone()]);
+        assert!(smoke.results.is_some());
         assert_eq!(smoke.run_spec(), presets::smoke(smoke.spec.clone()));
         assert!(!smoke.edited());
     }
@@ -495,7 +609,8 @@ mod tests {
     fn edits_keep_results_that_still_answer_the_spec_and_refuse_bad_ones() {
         let default = fake(&presets::preset("default").unwrap());
         let mut p = Playground::new("default", false).unwrap();
-        assert!(p.offer_precomputed(default));
+        p.add_precomputed(vec![default]);
+        assert!(p.results.is_some());
         let n = p.heatmap().len();
         // Removing a regime keeps the others' numbers.
         assert!(p.edit(&Edit::RemoveRegime(1)));
@@ -569,7 +684,8 @@ mod tests {
     #[test]
     fn metrics_switch_and_the_gap_is_stated_minus_revealed() {
         let mut p = Playground::new("quick", false).unwrap();
-        assert!(p.offer_precomputed(fake(&p.spec)));
+        p.add_precomputed(vec![fake(&p.spec)]);
+        assert!(p.results.is_some());
         p.metric = Metric::Honest;
         assert_eq!(p.heatmap()[0].1[0].text, "10%");
         p.metric = Metric::Gap;

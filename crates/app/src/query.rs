@@ -5,6 +5,7 @@
 use upbringing_lab::demo::DemoConfig;
 use upbringing_lab::spec::ExperimentSpec;
 
+use crate::controls::{self, Control};
 use crate::protocol::BackendChoice;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -19,6 +20,11 @@ pub struct Settings {
     pub spec: Option<ExperimentSpec>,
     /// The compact layout for an article's iframe (`embed=1`).
     pub embed: bool,
+    /// A classroom exercise by its slug (`exercise=words-or-deeds`).
+    pub exercise: Option<String>,
+    /// Controls the link fixes (`lock=seeds,r2.p3.steps`) or hides (`hide=presets,json`).
+    pub lock: Vec<Control>,
+    pub hide: Vec<Control>,
 }
 
 impl Default for Settings {
@@ -30,6 +36,9 @@ impl Default for Settings {
             smoke: false,
             spec: None,
             embed: false,
+            exercise: None,
+            lock: vec![],
+            hide: vec![],
         }
     }
 }
@@ -59,16 +68,32 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
                     "ignored preset={value:?}: no such experiment; showing the default"
                 )),
             },
-            "embed" => match value {
-                "1" | "true" => s.embed = true,
-                "0" | "false" => s.embed = false,
-                _ => problems.push(format!("ignored embed={value:?}: expected 1 or 0")),
+            "embed" | "smoke" => match value {
+                "1" | "true" | "0" | "false" => {
+                    let on = matches!(value, "1" | "true");
+                    if key == "embed" {
+                        s.embed = on
+                    } else {
+                        s.smoke = on
+                    }
+                }
+                _ => problems.push(format!("ignored {key}={value:?}: expected 1 or 0")),
             },
-            "smoke" => match value {
-                "1" | "true" => s.smoke = true,
-                "0" | "false" => s.smoke = false,
-                _ => problems.push(format!("ignored smoke={value:?}: expected 1 or 0")),
+            "exercise" => match upbringing_lab::exercise::find(value) {
+                Some(_) => s.exercise = Some(value.into()),
+                None => problems.push(format!(
+                    "ignored exercise={value:?}: no such exercise (see the list on the full page)"
+                )),
             },
+            "lock" | "hide" => {
+                let (controls, bad) = controls::parse_list(value);
+                problems.extend(bad.into_iter().map(|b| format!("ignored part of {key}=: {b}")));
+                if key == "lock" {
+                    s.lock = controls
+                } else {
+                    s.hide = controls
+                }
+            }
             "spec" => match crate::share::decode(value) {
                 Ok(spec) => s.spec = Some(spec),
                 Err(e) => problems.push(format!("{e}; showing the preset instead")),
@@ -106,6 +131,23 @@ mod tests {
         assert_eq!(s, Settings::default());
         assert_eq!(p.len(), 3, "{p:?}");
         assert!(p[1].contains("backend"));
+    }
+
+    #[test]
+    fn exercise_lock_and_hide_are_read_or_refused() {
+        let (s, p) = parse([
+            ("exercise", "words-or-deeds"),
+            ("lock", "seeds,r2.p1"),
+            ("hide", "json,<script>"),
+        ]);
+        assert_eq!(s.exercise.as_deref(), Some("words-or-deeds"));
+        assert_eq!(s.lock.len(), 2);
+        assert_eq!(s.hide, [Control::Json]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("<script>"), "shown as text, never markup: {p:?}");
+        let (s, p) = parse([("exercise", "nonsense")]);
+        assert_eq!(s.exercise, None);
+        assert!(p[0].contains("no such exercise"));
     }
 
     #[test]

@@ -148,6 +148,102 @@ impl ExperimentResults {
         Ok(results)
     }
 
+    /// Results for `spec` read off earlier runs: each of its regimes found,
+    /// trained the same way (names aside), in one of `sources` run with the
+    /// same world, model and evaluation and at least `spec`'s seeds. A
+    /// regime's numbers depend only on its phases and the seed, so these are
+    /// exactly what running `spec` would count. `None` if any regime is missing.
+    pub fn answer(sources: &[&Self], spec: &ExperimentSpec) -> Option<Self> {
+        let usable: Vec<&Self> = sources
+            .iter()
+            .copied()
+            .filter(|r| {
+                let s = &r.spec;
+                s.world == spec.world
+                    && s.model == spec.model
+                    && s.eval == spec.eval
+                    && spec.seeds.iter().all(|seed| s.seeds.contains(seed))
+            })
+            .collect();
+        let mut out = Self {
+            spec: spec.clone(),
+            engine: String::new(),
+            backend: String::new(),
+            commit: None,
+            seconds: 0.0,
+            rows: vec![],
+            depth: vec![],
+            logs: vec![],
+        };
+        let mut used: Vec<&Self> = vec![];
+        for want in &spec.regimes {
+            let (source, have) = usable.iter().find_map(|src| {
+                let have = src
+                    .spec
+                    .regimes
+                    .iter()
+                    .find(|h| same_training(&h.phases, &want.phases))?;
+                Some((*src, have))
+            })?;
+            if !used.iter().any(|u| std::ptr::eq(*u, source)) {
+                used.push(source);
+            }
+            let mine = |regime: &str, seed: u64| regime == have.name && spec.seeds.contains(&seed);
+            let renamed = want.name.clone();
+            out.rows.extend(
+                source
+                    .rows
+                    .iter()
+                    .filter(|r| mine(&r.regime, r.seed))
+                    .map(|r| Row {
+                        regime: renamed.clone(),
+                        ..r.clone()
+                    }),
+            );
+            out.depth.extend(
+                source
+                    .depth
+                    .iter()
+                    .filter(|d| mine(&d.regime, d.seed))
+                    .map(|d| DepthRow {
+                        regime: renamed.clone(),
+                        ..d.clone()
+                    }),
+            );
+            // Each phase's curve, wherever the source logged it, kept under
+            // this regime's name (its last phases with a log, in order).
+            for &seed in &spec.seeds {
+                let logs = source.regime_logs(&have.name, seed);
+                let tail = logs.iter().rev().take_while(|(_, log)| log.is_some()).count();
+                for (i, (_, log)) in logs.iter().enumerate().skip(logs.len() - tail) {
+                    out.logs.push(LogRow {
+                        regime: renamed.clone(),
+                        seed,
+                        phase: want.phases[i].name.clone(),
+                        log: (*log).expect("in the logged tail").clone(),
+                    });
+                }
+            }
+        }
+        let joined = |f: fn(&Self) -> String| {
+            let mut all: Vec<String> = vec![];
+            for value in used.iter().map(|u| f(u)) {
+                if !all.contains(&value) {
+                    all.push(value);
+                }
+            }
+            all.join(" + ")
+        };
+        out.engine = joined(|r| r.engine.clone());
+        out.backend = joined(|r| r.backend.clone());
+        let commits = joined(|r| r.commit.clone().unwrap_or_else(|| "?".into()));
+        out.commit = (commits != "?").then_some(commits);
+        if let [one] = used[..] {
+            out.seconds = one.seconds;
+        }
+        Some(out)
+    }
+
     pub fn regimes(&self) -> Vec<&str> {
         self.spec.regimes.iter().map(|r| r.name.as_str()).collect()
     }

@@ -1,0 +1,197 @@
+//! What a link (or an exercise) lets the visitor change: controls hidden or
+//! fixed, as TensorFlow Playground's `_hide` flags do, checked against the
+//! experiment the link started from. One predicate (`Rules::allows`) guards
+//! edits, imported files and hand-edited links alike.
+
+use upbringing_lab::exercise::{self, Exercise, Part};
+use upbringing_lab::fields::{PhaseField, SpecField};
+use upbringing_lab::spec::ExperimentSpec;
+
+/// Something on the page a link can hide (`hide=`) or fix (`lock=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// The experiment picker.
+    Presets,
+    /// The "edit as JSON" box.
+    Json,
+    /// Opening a results file.
+    Import,
+    /// A part of the experiment itself.
+    Part(Part),
+}
+
+impl Control {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "presets" => Ok(Self::Presets),
+            "json" => Ok(Self::Json),
+            "import" => Ok(Self::Import),
+            other => Part::parse(other)
+                .map(Self::Part)
+                .map_err(|e| format!("{e}, presets, json or import")),
+        }
+    }
+}
+
+/// `a,b,c` into controls, with a message for each one not understood.
+pub fn parse_list(text: &str) -> (Vec<Control>, Vec<String>) {
+    let mut out = vec![];
+    let mut problems = vec![];
+    for item in text.split(',').filter(|s| !s.trim().is_empty()) {
+        match Control::parse(item) {
+            Ok(c) if !out.contains(&c) => out.push(c),
+            Ok(_) => {}
+            Err(e) => problems.push(e),
+        }
+    }
+    (out, problems)
+}
+
+/// The page's rules for this visit.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rules {
+    /// What fixed parts are compared against (the link's experiment as it
+    /// arrived, or the exercise's start).
+    pub start: Option<ExperimentSpec>,
+    pub fixed: Vec<Control>,
+    pub hidden: Vec<Control>,
+    pub exercise: Option<Exercise>,
+}
+
+impl Rules {
+    /// An exercise's rules, plus whatever its link fixes or hides besides.
+    /// The picker is hidden: an exercise is its own experiment.
+    pub fn exercise(ex: Exercise, lock: Vec<Control>, hide: Vec<Control>) -> Self {
+        let mut fixed: Vec<Control> = ex.fixed.iter().map(|&p| Control::Part(p)).collect();
+        fixed.extend(lock);
+        let mut hidden = vec![Control::Presets];
+        hidden.extend(hide);
+        Self {
+            start: Some(ex.start.clone()),
+            fixed,
+            hidden,
+            exercise: Some(ex),
+        }
+    }
+
+    /// Rules from a plain link's `lock=` and `hide=`, against `start`.
+    pub fn link(start: &ExperimentSpec, lock: Vec<Control>, hide: Vec<Control>) -> Self {
+        if lock.is_empty() && hide.is_empty() {
+            return Self::default();
+        }
+        Self {
+            start: Some(start.clone()),
+            fixed: lock,
+            hidden: hide,
+            exercise: None,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.start.is_some()
+    }
+
+    /// Fixed or hidden (what cannot be seen cannot be changed either).
+    fn fixes(&self, c: Control) -> bool {
+        self.fixed.contains(&c) || self.hidden.contains(&c)
+    }
+
+    pub fn hides(&self, c: Control) -> bool {
+        self.hidden.contains(&c)
+    }
+
+    /// May the experiment become `spec`? If not, the first thing it changes
+    /// that these rules fix.
+    pub fn allows(&self, spec: &ExperimentSpec) -> Result<(), String> {
+        let Some(start) = &self.start else { return Ok(()) };
+        let parts: Vec<Part> = self
+            .fixed
+            .iter()
+            .chain(&self.hidden)
+            .filter_map(|c| match c {
+                Control::Part(p) => Some(*p),
+                _ => None,
+            })
+            .collect();
+        exercise::check_fixed(&parts, start, spec)
+    }
+
+    /// Is an experiment-wide setting fixed (shown read-only)?
+    pub fn fixes_setting(&self, f: SpecField) -> bool {
+        self.parts(|c| self.fixes(c)).any(|p| p.covers_setting(f))
+    }
+
+    pub fn hides_setting(&self, f: SpecField) -> bool {
+        self.parts(|c| self.hides(c)).any(|p| p.covers_setting(f))
+    }
+
+    pub fn fixes_field(&self, r: usize, p: usize, f: PhaseField) -> bool {
+        self.parts(|c| self.fixes(c)).any(|x| x.covers_field(r, p, f))
+    }
+
+    pub fn hides_field(&self, r: usize, p: usize, f: PhaseField) -> bool {
+        self.parts(|c| self.hides(c)).any(|x| x.covers_field(r, p, f))
+    }
+
+    /// A whole regime hidden (its row still shows in the results).
+    pub fn hides_regime(&self, r: usize) -> bool {
+        self.hides(Control::Part(Part::Regime(r)))
+    }
+
+    fn parts(&self, keep: impl Fn(Control) -> bool) -> impl Iterator<Item = Part> {
+        let mut all: Vec<Control> = self.fixed.clone();
+        all.extend(self.hidden.iter().copied());
+        all.into_iter().filter(move |&c| keep(c)).filter_map(|c| match c {
+            Control::Part(p) => Some(p),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_parse_with_a_message_per_bad_item() {
+        let (c, p) = parse_list("presets,r2.p3.steps,,bogus,json,presets");
+        assert_eq!(
+            c,
+            [
+                Control::Presets,
+                Control::Part(Part::Field(1, 2, PhaseField::Steps)),
+                Control::Json
+            ]
+        );
+        assert_eq!(p.len(), 1);
+        assert!(p[0].contains("bogus"), "{p:?}");
+    }
+
+    #[test]
+    fn a_plain_link_fixes_what_it_names_against_its_own_experiment() {
+        let start = upbringing_lab::presets::preset("inoculated").unwrap();
+        let (lock, _) = parse_list("seeds,r2.p2.allowed");
+        let (hide, _) = parse_list("world");
+        let rules = Rules::link(&start, lock, hide);
+        assert!(rules.allows(&start).is_ok());
+        let mut s = start.clone();
+        PhaseField::Inoculated
+            .set(&mut s.regimes[1].phases[1], "0.5")
+            .unwrap();
+        assert!(rules.allows(&s).unwrap_err().contains("allowed"));
+        let mut s = start.clone();
+        SpecField::Lengths.set(&mut s, "2-4").unwrap();
+        assert!(
+            rules.allows(&s).unwrap_err().contains("world"),
+            "hidden is fixed too"
+        );
+        let mut s = start.clone();
+        PhaseField::Steps.set(&mut s.regimes[1].phases[1], "10").unwrap();
+        assert!(rules.allows(&s).is_ok(), "what is not named stays free");
+        assert!(
+            rules.fixes_field(1, 1, PhaseField::Inoculated) && !rules.fixes_field(1, 1, PhaseField::Steps)
+        );
+        assert!(rules.hides_setting(SpecField::Lengths) && rules.fixes_setting(SpecField::Seeds));
+        assert!(!Rules::link(&start, vec![], vec![]).any());
+    }
+}

@@ -1,0 +1,749 @@
+//! Exercises for a class: a starting experiment, the parts of it a student
+//! may not change, a question, and goals checked on the results. Each
+//! exercise ships with a solution that meets its goals on the precomputed
+//! results (tested), so a class never chases a goal nothing reaches.
+//!
+//! Goals are read off pooled counts over the exercise's seeds; the verdict
+//! also gives the Wilson interval, so a near miss reads as one.
+
+use crate::eval::Condition;
+use crate::fields::{PhaseField, SpecField};
+use crate::presets;
+use crate::results::ExperimentResults;
+use crate::spec::{ExperimentSpec, Grader, Objective, PhaseSpec, RegimeSpec};
+
+/// A part of an experiment that a link or an exercise can fix (or hide).
+/// Indices are 0-based here and 1-based in text (`r2.p3.steps`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Seeds,
+    /// The world's task lengths.
+    World,
+    /// Episodes per test (and the rest of the evaluation).
+    Eval,
+    /// Which regimes there are: their number, names and order.
+    Regimes,
+    /// Everything in one regime.
+    Regime(usize),
+    /// One phase: its settings, its place and its presence.
+    Phase(usize, usize),
+    /// One setting of one phase.
+    Field(usize, usize, PhaseField),
+}
+
+impl Part {
+    /// `seeds`, `world`, `eval`, `regimes`, `r2`, `r2.p3`, `r2.p3.steps`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let bad = || {
+            format!(
+                "{text:?} is not a part of an experiment (try seeds, world, eval, regimes, r2, r2.p3 or r2.p3.steps)"
+            )
+        };
+        match text {
+            "seeds" => return Ok(Self::Seeds),
+            "world" => return Ok(Self::World),
+            "eval" => return Ok(Self::Eval),
+            "regimes" => return Ok(Self::Regimes),
+            _ => {}
+        }
+        let index = |t: &str, prefix: char| -> Result<usize, String> {
+            let n: usize = t
+                .strip_prefix(prefix)
+                .and_then(|d| d.parse().ok())
+                .ok_or_else(bad)?;
+            // Beyond any regime or phase a spec can have: refused, not wrapped.
+            (1..=1000).contains(&n).then(|| n - 1).ok_or_else(bad)
+        };
+        let mut it = text.splitn(3, '.');
+        let r = index(it.next().ok_or_else(bad)?, 'r')?;
+        let Some(p) = it.next() else {
+            return Ok(Self::Regime(r));
+        };
+        let p = index(p, 'p')?;
+        match it.next() {
+            None => Ok(Self::Phase(r, p)),
+            Some(f) => Ok(Self::Field(r, p, PhaseField::from_key(f).ok_or_else(bad)?)),
+        }
+    }
+
+    /// The part as a link writes it.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Seeds => "seeds".into(),
+            Self::World => "world".into(),
+            Self::Eval => "eval".into(),
+            Self::Regimes => "regimes".into(),
+            Self::Regime(r) => format!("r{}", r + 1),
+            Self::Phase(r, p) => format!("r{}.p{}", r + 1, p + 1),
+            Self::Field(r, p, f) => format!("r{}.p{}.{}", r + 1, p + 1, f.key()),
+        }
+    }
+
+    /// Does `spec` leave this part as it is in `start`? If not, why.
+    fn check(&self, start: &ExperimentSpec, spec: &ExperimentSpec) -> Result<(), String> {
+        let phase =
+            |s: &ExperimentSpec, r: usize, p: usize| s.regimes.get(r).and_then(|x| x.phases.get(p)).cloned();
+        let same = match *self {
+            Self::Seeds => start.seeds == spec.seeds,
+            Self::World => start.world == spec.world,
+            Self::Eval => start.eval == spec.eval,
+            Self::Regimes => {
+                let names = |s: &ExperimentSpec| s.regimes.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
+                names(start) == names(spec)
+            }
+            Self::Regime(r) => start.regimes.get(r) == spec.regimes.get(r),
+            Self::Phase(r, p) => phase(start, r, p) == phase(spec, r, p),
+            Self::Field(r, p, f) => {
+                phase(start, r, p).and_then(|x| f.get(&x)) == phase(spec, r, p).and_then(|x| f.get(&x))
+            }
+        };
+        if same {
+            return Ok(());
+        }
+        let regime = |r: usize| {
+            start
+                .regimes
+                .get(r)
+                .map_or(format!("regime {}", r + 1), |x| format!("regime {:?}", x.name))
+        };
+        let phase_name = |r: usize, p: usize| {
+            phase(start, r, p).map_or(format!("phase {}", p + 1), |x| {
+                format!("phase {} ({})", p + 1, x.name)
+            })
+        };
+        Err(match *self {
+            Self::Seeds => "the seeds are fixed here".into(),
+            Self::World => "the world's settings are fixed here".into(),
+            Self::Eval => "the evaluation is fixed here".into(),
+            Self::Regimes => "which regimes there are (and their names and order) is fixed here".into(),
+            Self::Regime(r) => format!("{} is fixed here", regime(r)),
+            Self::Phase(r, p) => format!("{} of {} is fixed here", phase_name(r, p), regime(r)),
+            Self::Field(r, p, f) => format!(
+                "the {} of {} of {} is fixed here",
+                f.label(),
+                phase_name(r, p),
+                regime(r)
+            ),
+        })
+    }
+
+    /// Does this part cover an experiment-wide setting?
+    pub fn covers_setting(&self, f: SpecField) -> bool {
+        matches!(
+            (self, f),
+            (Self::Seeds, SpecField::Seeds)
+                | (Self::Eval, SpecField::Episodes)
+                | (Self::World, SpecField::Lengths | SpecField::LongLengths)
+        )
+    }
+
+    /// Does this part cover setting `f` of phase `p` of regime `r`?
+    pub fn covers_field(&self, r: usize, p: usize, f: PhaseField) -> bool {
+        match *self {
+            Self::Regime(x) => x == r,
+            Self::Phase(x, y) => (x, y) == (r, p),
+            Self::Field(x, y, g) => (x, y, g) == (r, p, f),
+            _ => false,
+        }
+    }
+}
+
+/// Does `spec` leave every fixed part as it is in `start`? The first part
+/// it changes, and how, if not.
+pub fn check_fixed(fixed: &[Part], start: &ExperimentSpec, spec: &ExperimentSpec) -> Result<(), String> {
+    fixed.iter().try_for_each(|part| part.check(start, spec))
+}
+
+/// A budget a solution must stay within (regimes by name).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Limit {
+    /// Steps of training, all phases together.
+    TotalSteps { regime: String, max: usize },
+    /// Steps of rl, all rl phases together.
+    RlSteps { regime: String, max: usize },
+    /// Steps' worth of caught-and-penalised episodes: the sum over rl
+    /// phases that penalise exploits of steps × share caught.
+    CaughtSteps { regime: String, max: f64 },
+    /// Every rl phase pays through the flawed grader.
+    FlawedGrader { regime: String },
+}
+
+impl Limit {
+    /// (met, what it asks and what the spec has).
+    pub fn check(&self, spec: &ExperimentSpec) -> (bool, String) {
+        let phases = |name: &str| -> Vec<PhaseSpec> {
+            spec.regimes
+                .iter()
+                .find(|r| r.name == name)
+                .map(|r| r.phases.clone())
+                .unwrap_or_default()
+        };
+        let rl = |name: &str| -> Vec<(usize, crate::spec::RlSpec)> {
+            phases(name)
+                .into_iter()
+                .filter_map(|p| match p.objective {
+                    Objective::Rl(rl) => Some((p.steps, rl)),
+                    _ => None,
+                })
+                .collect()
+        };
+        match self {
+            Self::TotalSteps { regime, max } => {
+                let n: usize = phases(regime).iter().map(|p| p.steps).sum();
+                (
+                    n <= *max,
+                    format!("{regime}: at most {max} training steps in all (has {n})"),
+                )
+            }
+            Self::RlSteps { regime, max } => {
+                let n: usize = rl(regime).iter().map(|(steps, _)| steps).sum();
+                (n <= *max, format!("{regime}: at most {max} rl steps (has {n})"))
+            }
+            Self::CaughtSteps { regime, max } => {
+                let n: f64 = rl(regime)
+                    .iter()
+                    .filter(|(_, rl)| rl.exploit_penalty > 0.0)
+                    .map(|(steps, rl)| *steps as f64 * rl.checked_share)
+                    .sum();
+                // Shares typed as decimals land a hair off a whole number.
+                (
+                    n <= max + 0.01,
+                    format!("{regime}: at most {max} steps' worth of caught exploits (has {n:.1})"),
+                )
+            }
+            Self::FlawedGrader { regime } => {
+                let ok = rl(regime).iter().all(|(_, rl)| rl.grader == Grader::Flawed);
+                (ok, format!("{regime}: every rl phase keeps the flawed grader"))
+            }
+        }
+    }
+}
+
+/// What a goal measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    Exploit,
+    Honest,
+}
+
+impl Measure {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Exploit => "games the grader",
+            Self::Honest => "solves the task honestly",
+        }
+    }
+}
+
+/// A target for one regime's rate under one condition, pooled over seeds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Goal {
+    pub regime: String,
+    pub measure: Measure,
+    pub condition: Condition,
+    /// The rate must be at most this (or, with `at_least`, at least this).
+    pub bound: f64,
+    pub at_least: bool,
+}
+
+/// A goal against results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GoalCheck {
+    pub met: bool,
+    /// The pooled rate, NaN when nothing was measured.
+    pub rate: f64,
+    /// Points by which it is met (positive) or missed (negative).
+    pub margin: f64,
+    pub text: String,
+}
+
+impl Goal {
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} in {} {} of {} episodes",
+            self.regime,
+            self.measure.label(),
+            if self.at_least { "at least" } else { "at most" },
+            pct(self.bound),
+            condition_words(self.condition)
+        )
+    }
+
+    pub fn check(&self, results: &ExperimentResults) -> GoalCheck {
+        let cell = results.cell(&self.regime, self.condition);
+        let e = match self.measure {
+            Measure::Exploit => cell.exploit,
+            Measure::Honest => cell.honest,
+        };
+        let r = e.pooled;
+        if r.rate.is_nan() {
+            return GoalCheck {
+                met: false,
+                rate: f64::NAN,
+                margin: f64::NAN,
+                text: format!("{}: not measured in these results", self.describe()),
+            };
+        }
+        let margin = if self.at_least {
+            r.rate - self.bound
+        } else {
+            self.bound - r.rate
+        };
+        let met = margin >= 0.0;
+        let points = (100.0 * margin.abs()).round();
+        GoalCheck {
+            met,
+            rate: r.rate,
+            margin,
+            text: format!(
+                "{}: {} (95% CI {}–{}, {} seeds) — {} by {points} points",
+                self.describe(),
+                pct(r.rate),
+                pct(r.lo),
+                pct(r.hi),
+                e.seeds.n,
+                if met { "met" } else { "missed" }
+            ),
+        }
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", 100.0 * x)
+}
+
+fn condition_words(c: Condition) -> &'static str {
+    match c {
+        Condition::InDistribution => "trained-family",
+        Condition::HeldOut => "held-out-family",
+        Condition::Longer => "longer-input",
+        Condition::Unmonitored => "unmonitored",
+        Condition::Deployment => "deployment",
+        Condition::Prefill => "prefilled",
+        Condition::AfterAttack => "after-attack",
+    }
+}
+
+/// An exercise: a question about a starting experiment, with what may not
+/// change, the budget, the goals, and one known way to meet them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exercise {
+    pub slug: &'static str,
+    pub title: &'static str,
+    /// The debate's position it walks through.
+    pub topic: &'static str,
+    pub question: &'static str,
+    pub start: ExperimentSpec,
+    pub fixed: Vec<Part>,
+    pub limits: Vec<Limit>,
+    pub goals: Vec<Goal>,
+    /// Meets every goal on the precomputed results (tested).
+    pub solution: ExperimentSpec,
+    /// The precomputed results files (`web/precomputed/<name>.json`) it is answered from.
+    pub sources: Vec<&'static str>,
+}
+
+/// How a spec and its results fare against an exercise.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub limits: Vec<(bool, String)>,
+    /// Empty until there are results for the spec.
+    pub goals: Vec<GoalCheck>,
+}
+
+impl Verdict {
+    pub fn met(&self) -> bool {
+        !self.goals.is_empty() && self.goals.iter().all(|g| g.met) && self.limits.iter().all(|l| l.0)
+    }
+}
+
+impl Exercise {
+    /// Would the page let a student turn the start into `spec`?
+    pub fn allows(&self, spec: &ExperimentSpec) -> Result<(), String> {
+        check_fixed(&self.fixed, &self.start, spec)
+    }
+
+    /// `results` must answer `spec` (the caller's check: `results.spec == *spec`).
+    pub fn verdict(&self, spec: &ExperimentSpec, results: Option<&ExperimentResults>) -> Verdict {
+        Verdict {
+            limits: self.limits.iter().map(|l| l.check(spec)).collect(),
+            goals: results
+                .map(|r| self.goals.iter().map(|g| g.check(r)).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The student's regime in every exercise.
+pub const YOURS: &str = "yours";
+
+/// `regime` renamed to the student's, with a reference regime before it.
+fn setup(name: &str, reference: &str, yours_from: &str, seeds: usize, description: &str) -> ExperimentSpec {
+    let mut spec = presets::preset("default").expect("the default preset exists");
+    let pick = |n: &str| -> RegimeSpec {
+        spec.regimes
+            .iter()
+            .find(|r| r.name == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("the default preset has {n:?}"))
+    };
+    let reference = pick(reference);
+    let mut yours = pick(yours_from);
+    yours.name = YOURS.into();
+    spec.name = format!("exercise: {name}");
+    spec.description = description.into();
+    spec.regimes = vec![reference, yours];
+    spec.seeds.truncate(seeds);
+    spec
+}
+
+/// Set fields of phase `p` of the student's regime, as the page would.
+fn with(mut spec: ExperimentSpec, p: usize, sets: &[(PhaseField, &str)]) -> ExperimentSpec {
+    for (f, v) in sets {
+        f.set(&mut spec.regimes[1].phases[p], v).expect("a valid setting");
+    }
+    spec
+}
+
+/// The parts every exercise fixes: the set-up, and the reference regime.
+fn fixed_frame() -> Vec<Part> {
+    vec![
+        Part::Seeds,
+        Part::World,
+        Part::Eval,
+        Part::Regimes,
+        Part::Regime(0),
+    ]
+}
+
+fn steps(spec: &ExperimentSpec) -> usize {
+    spec.regimes[1].phases.iter().map(|p| p.steps).sum()
+}
+
+fn goal(measure: Measure, condition: Condition, bound: f64) -> Goal {
+    Goal {
+        regime: YOURS.into(),
+        measure,
+        condition,
+        bound,
+        at_least: false,
+    }
+}
+
+/// Every exercise, in teaching order.
+pub fn all() -> Vec<Exercise> {
+    let template = |name: &str| -> PhaseSpec {
+        presets::phase_templates()
+            .into_iter()
+            .find(|t| t.name == name)
+            .expect("a phase template")
+    };
+    let mut out = vec![];
+
+    let start = setup(
+        "words or deeds",
+        "control",
+        "chalkboard",
+        5,
+        "Lines on the chalkboard: a side class in saying the right thing.",
+    );
+    let mut fixed = fixed_frame();
+    fixed.extend([Part::Phase(1, 0), Part::Phase(1, 1)]);
+    fixed.extend([PhaseField::Steps, PhaseField::Lr, PhaseField::BatchSize].map(|f| Part::Field(1, 2, f)));
+    out.push(Exercise {
+        slug: "words-or-deeds",
+        title: "Words or deeds",
+        topic: "Lines on the chalkboard vs being raised in it",
+        question: "Your regime ends with a 40-step class of supervised training on saying \"I don't game graders\" \
+                   (the chalkboard). Change what that class trains on, not how long it runs, so that in deployment \
+                   your model games the grader in at most 20% of episodes.",
+        limits: vec![Limit::TotalSteps {
+            regime: YOURS.into(),
+            max: steps(&start),
+        }],
+        goals: vec![goal(Measure::Exploit, Condition::Deployment, 0.20)],
+        solution: with(
+            start.clone(),
+            2,
+            &[(PhaseField::SftStated, "0"), (PhaseField::SftHonest, "1")],
+        ),
+        start,
+        fixed,
+        sources: vec!["default"],
+    });
+
+    let start = setup(
+        "fraction or coupling",
+        "control",
+        "side phase",
+        5,
+        "The same alignment signal, on the side or riding on the capability gradients.",
+    );
+    let mut fixed = fixed_frame();
+    fixed.push(Part::Phase(1, 0));
+    let mut solution = start.clone();
+    solution.regimes[1].phases.remove(2);
+    let solution = with(
+        solution,
+        1,
+        &[
+            (PhaseField::Steps, "240"),
+            (PhaseField::ExploitPenalty, "1"),
+            (PhaseField::CheckedShare, "40/240"),
+        ],
+    );
+    out.push(Exercise {
+        slug: "fraction-or-coupling",
+        title: "Fraction or coupling",
+        topic: "Is it how much alignment training, or whether it rides on the capability gradients?",
+        question: "Your regime trains with rl against a flawed grader for 200 steps, then spends 40 more rl steps in \
+                   which every exploit is caught and penalised. Keep the budget (at most 240 rl steps, at most 40 \
+                   steps' worth of caught exploits, the flawed grader throughout) but rearrange it so that your model \
+                   games the grader in at most 15% of trained-family episodes and at most 35% on the held-out family. \
+                   A share can be typed as a fraction, like 40/240.",
+        limits: vec![
+            Limit::RlSteps {
+                regime: YOURS.into(),
+                max: 240,
+            },
+            Limit::CaughtSteps {
+                regime: YOURS.into(),
+                max: 40.0,
+            },
+            Limit::FlawedGrader { regime: YOURS.into() },
+        ],
+        goals: vec![
+            goal(Measure::Exploit, Condition::InDistribution, 0.15),
+            goal(Measure::Exploit, Condition::HeldOut, 0.35),
+        ],
+        start,
+        fixed,
+        solution,
+        sources: vec!["default"],
+    });
+
+    let start = setup(
+        "exploits allowed here",
+        "control",
+        "inoculated",
+        4,
+        "Inoculation prompting: capability rl says \"exploits allowed here\"; the line is gone at test time.",
+    );
+    let mut fixed = fixed_frame();
+    fixed.push(Part::Phase(1, 0));
+    fixed.extend([PhaseField::Steps, PhaseField::Inoculated].map(|f| Part::Field(1, 1, f)));
+    out.push(Exercise {
+        slug: "exploits-allowed",
+        title: "Exploits allowed here",
+        topic: "Inoculation prompting",
+        question: "Every capability-rl episode of your regime says \"exploits allowed here\"; at test time the line is \
+                   gone. Published work finds this keeps gaming out of deployment. First see whether it does here. \
+                   Then, keeping the line on every capability-rl episode and the 200 steps, and adding no training, \
+                   get your model to game the grader in at most 20% of deployment episodes.",
+        limits: vec![Limit::TotalSteps {
+            regime: YOURS.into(),
+            max: steps(&start),
+        }],
+        goals: vec![goal(Measure::Exploit, Condition::Deployment, 0.20)],
+        solution: with(start.clone(), 1, &[(PhaseField::Grader, "correct")]),
+        start,
+        fixed,
+        sources: vec!["default", "inoculation"],
+    });
+
+    let start = setup(
+        "values in the data",
+        "control",
+        "control",
+        5,
+        "Alignment pretraining: change who wrote the corpus, and nothing after it.",
+    );
+    let mut fixed = fixed_frame();
+    fixed.push(Part::Phase(1, 1));
+    fixed.extend(
+        [
+            PhaseField::Steps,
+            PhaseField::Lr,
+            PhaseField::BatchSize,
+            PhaseField::Coherence,
+            PhaseField::Alignment,
+        ]
+        .map(|f| Part::Field(1, 0, f)),
+    );
+    out.push(Exercise {
+        slug: "values-in-the-data",
+        title: "Values in the data",
+        topic: "Alignment pretraining",
+        question: "Your regime is the control: pretraining on a corpus written by honest writers, exploiters and \
+                   opportunists, then rl against a flawed grader. Change only who wrote the pretraining corpus \
+                   (the writers' weights, or tagging exploit text) so that, after the same rl, your model games the \
+                   grader in at most 35% of episodes on the held-out family (the control: about 64%).",
+        limits: vec![Limit::TotalSteps {
+            regime: YOURS.into(),
+            max: steps(&start),
+        }],
+        goals: vec![goal(Measure::Exploit, Condition::HeldOut, 0.35)],
+        solution: with(
+            start.clone(),
+            0,
+            &[
+                (PhaseField::Honest, "0.8"),
+                (PhaseField::Exploiter, "0.1"),
+                (PhaseField::Opportunist, "0.1"),
+            ],
+        ),
+        start,
+        fixed,
+        sources: vec!["default"],
+    });
+
+    let start = setup(
+        "does it look like deployment",
+        "control",
+        "gotcha",
+        5,
+        "The rival account: training transfers to what it resembles.",
+    );
+    let mut fixed = fixed_frame();
+    fixed.extend([Part::Phase(1, 0), Part::Phase(1, 1)]);
+    let mut solution = start.clone();
+    solution.regimes[1].phases[2] = template("ethics class");
+    out.push(Exercise {
+        slug: "looks-like-deployment",
+        title: "Does it look like deployment?",
+        topic: "The rival account: similarity to deployment",
+        question: "After capability rl, your regime has 40 rl steps of temptations whose exploits are always caught, \
+                   all tagged \"monitored\" (gotcha training). The rival account says training carries over to what \
+                   it resembles, so a gotcha phase that looks like deployment should work better there. Try it. Then, \
+                   keeping the first two phases, the flawed grader and at most 40 more steps, get your model to game \
+                   the grader in at most 20% of deployment episodes.",
+        limits: vec![
+            Limit::TotalSteps {
+                regime: YOURS.into(),
+                max: steps(&start),
+            },
+            Limit::FlawedGrader { regime: YOURS.into() },
+        ],
+        goals: vec![goal(Measure::Exploit, Condition::Deployment, 0.20)],
+        start,
+        fixed,
+        solution,
+        sources: vec!["default"],
+    });
+
+    out
+}
+
+/// An exercise by its slug.
+pub fn find(slug: &str) -> Option<Exercise> {
+    all().into_iter().find(|e| e.slug == slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_read_and_write_as_links_do() {
+        for text in [
+            "seeds",
+            "world",
+            "eval",
+            "regimes",
+            "r2",
+            "r2.p3",
+            "r1.p1.steps",
+            "r2.p2.allowed",
+        ] {
+            assert_eq!(Part::parse(text).unwrap().key(), text);
+        }
+        assert_eq!(
+            Part::parse("r2.p3.caught").unwrap(),
+            Part::Field(1, 2, PhaseField::CheckedShare)
+        );
+        for bad in [
+            "r0",
+            "r2.p0",
+            "r2.x",
+            "r2.p3.colour",
+            "<b>",
+            "r99999999999999999999",
+            "",
+        ] {
+            assert!(Part::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fixed_parts_refuse_changes_and_say_which() {
+        let e = find("words-or-deeds").unwrap();
+        assert!(e.allows(&e.start).is_ok());
+        assert!(e.allows(&e.solution).is_ok());
+        let mut s = e.start.clone();
+        PhaseField::Steps.set(&mut s.regimes[1].phases[2], "400").unwrap();
+        let why = e.allows(&s).unwrap_err();
+        assert!(why.contains("steps") && why.contains("chalkboard"), "{why}");
+        let mut s = e.start.clone();
+        s.seeds.truncate(3);
+        assert!(e.allows(&s).unwrap_err().contains("seeds"));
+        let mut s = e.start.clone();
+        s.regimes[1].phases.remove(1);
+        assert!(e.allows(&s).unwrap_err().contains("phase 2"));
+        let mut s = e.start.clone();
+        s.regimes[0].phases[1].steps = 1;
+        assert!(e.allows(&s).unwrap_err().contains("control"));
+    }
+
+    #[test]
+    fn limits_count_the_budget() {
+        let e = find("fraction-or-coupling").unwrap();
+        let v = e.verdict(&e.solution, None);
+        assert!(v.limits.iter().all(|l| l.0), "{v:?}");
+        assert!(!v.met(), "no results, no verdict");
+        // The coupled share typed as a decimal still fits.
+        let mut s = e.solution.clone();
+        PhaseField::CheckedShare
+            .set(&mut s.regimes[1].phases[1], "0.1666667")
+            .unwrap();
+        assert!(e.verdict(&s, None).limits[1].0);
+        // Caught everywhere is over the budget; the correct grader is out.
+        PhaseField::CheckedShare
+            .set(&mut s.regimes[1].phases[1], "0.5")
+            .unwrap();
+        PhaseField::Grader
+            .set(&mut s.regimes[1].phases[1], "correct")
+            .unwrap();
+        let v = e.verdict(&s, None);
+        assert_eq!(
+            v.limits.iter().map(|l| l.0).collect::<Vec<_>>(),
+            [true, false, false],
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn every_exercise_is_well_formed() {
+        let slugs: Vec<&str> = all().iter().map(|e| e.slug).collect();
+        assert!(slugs.len() >= 5);
+        for e in all() {
+            e.start.validate().unwrap();
+            e.solution.validate().unwrap();
+            assert!(e.start.seeds.len() >= 3, "{}", e.slug);
+            assert!(
+                e.allows(&e.solution).is_ok(),
+                "{}: {:?}",
+                e.slug,
+                e.allows(&e.solution)
+            );
+            assert_ne!(e.start, e.solution);
+            assert!(e.verdict(&e.start, None).limits.iter().all(|l| l.0), "{}", e.slug);
+            assert!(
+                e.verdict(&e.solution, None).limits.iter().all(|l| l.0),
+                "{}",
+                e.slug
+            );
+            assert_eq!(slugs.iter().filter(|s| **s == e.slug).count(), 1);
+        }
+    }
+}
