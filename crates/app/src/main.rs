@@ -33,6 +33,7 @@ mod page {
     use gloo_worker::{Spawnable, WorkerBridge};
     use std::rc::Rc;
     use upbringing_app::chart::LineChart;
+    use upbringing_app::controls::{Control, Rules};
     use upbringing_app::edit::Edit;
     use upbringing_app::playground::{Metric, Playground, RunStatus, Source, heatmap, takeaway};
     use upbringing_app::protocol::{BackendChoice, JsCodec, Report, Request, TrainerPort};
@@ -41,8 +42,11 @@ mod page {
     use upbringing_app::state::{AppState, Phase};
     use upbringing_app::ui::curves::Curves;
     use upbringing_app::ui::editor::Editor;
+    use upbringing_app::ui::exercise::{ExerciseList, ExercisePanel};
+    use upbringing_app::ui::explain::{self, Glossary};
     use upbringing_app::ui::transcripts::Transcripts;
     use upbringing_lab::eval::Condition;
+    use upbringing_lab::exercise;
     use upbringing_lab::presets;
     use upbringing_lab::results::ExperimentResults;
     use upbringing_lab::{BackendKind, VERSION};
@@ -58,6 +62,7 @@ mod page {
         Smoke(bool),
         Run,
         Metric(Metric),
+        /// Results files shipped with the page, as they arrive.
         Precomputed(Vec<ExperimentResults>),
         Edit(Edit),
         SelectPhase(Option<(usize, usize)>),
@@ -73,8 +78,6 @@ mod page {
         state: AppState,
         /// Shared with the card component; replaced (not mutated in place) on change.
         playground: Rc<Playground>,
-        /// Results shipped with the page (`web/precomputed/`).
-        precomputed: Vec<ExperimentResults>,
         run_started_ms: f64,
         /// The results key of the run in progress (where its results are kept).
         run_key: Option<String>,
@@ -85,8 +88,9 @@ mod page {
         worker: WorkerBridge<TrainerPort>,
     }
 
-    /// Files in `web/precomputed/`, made by the CLI (see README).
-    const PRECOMPUTED: [&str; 2] = ["precomputed/default.json", "precomputed/quick.json"];
+    /// Files in `web/precomputed/`, made by the CLI (see README): fetched
+    /// for every visit. An exercise fetches its own sources besides.
+    const PRECOMPUTED: [&str; 2] = ["default", "quick"];
 
     async fn fetch_results(url: &str) -> Option<ExperimentResults> {
         let window = web_sys::window()?;
@@ -110,7 +114,8 @@ mod page {
             .unwrap_or_default();
         let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
         let pairs: Vec<(&str, String)> = [
-            "backend", "steps", "batch", "seed", "preset", "smoke", "spec", "embed",
+            "backend", "steps", "batch", "seed", "preset", "smoke", "spec", "embed", "exercise", "lock",
+            "hide",
         ]
         .into_iter()
         .filter_map(|k| params.as_ref().and_then(|p| p.get(k)).map(|v| (k, v)))
@@ -123,30 +128,58 @@ mod page {
         type Properties = ();
 
         fn create(ctx: &Context<Self>) -> Self {
-            let (settings, notices) = url_settings();
+            let (settings, mut notices) = url_settings();
             let link = ctx.link().clone();
             let worker = TrainerPort::spawner()
                 .encoding::<JsCodec>()
                 .callback(move |r| link.send_message(Msg::Report(r)))
                 .spawn("worker.js");
             worker.send(Request::Init(settings.backend));
-            let playground = match &settings.spec {
-                Some(spec) => Playground::with_spec(&settings.preset, spec.clone(), settings.smoke),
-                None => Playground::new(&settings.preset, settings.smoke).unwrap_or_else(|_| {
-                    Playground::new("default", settings.smoke).expect("the default preset exists")
-                }),
+            let preset_spec = || {
+                presets::preset(&settings.preset)
+                    .or_else(|_| presets::preset("default"))
+                    .expect("the default preset exists")
             };
-            ctx.link().send_future(async {
-                let mut found = vec![];
-                for url in PRECOMPUTED {
-                    found.extend(fetch_results(url).await);
+            let exercise = settings.exercise.as_deref().and_then(exercise::find);
+            let (spec, rules) = match &exercise {
+                Some(ex) => (
+                    settings.spec.clone().unwrap_or_else(|| ex.start.clone()),
+                    Rules::exercise(ex.clone(), settings.lock.clone(), settings.hide.clone()),
+                ),
+                None => {
+                    let spec = settings.spec.clone().unwrap_or_else(preset_spec);
+                    let rules = Rules::link(&spec, settings.lock.clone(), settings.hide.clone());
+                    (spec, rules)
                 }
-                Msg::Precomputed(found)
-            });
+            };
+            let (playground, refused) = Playground::with_rules(&settings.preset, spec, settings.smoke, rules);
+            if let Some(why) = refused {
+                notices.push(format!(
+                    "This link changes something the exercise fixes ({why}); showing the exercise as it starts."
+                ));
+            }
+            // The page's own files first (an embed shows its result from
+            // them), then any an exercise needs besides.
+            let extra: Vec<&'static str> = exercise
+                .map(|ex| {
+                    ex.sources
+                        .into_iter()
+                        .filter(|s| !PRECOMPUTED.contains(s))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for batch in [PRECOMPUTED.to_vec(), extra] {
+                ctx.link().send_future(async move {
+                    let mut found = vec![];
+                    for name in batch {
+                        found.extend(fetch_results(&format!("precomputed/{name}.json")).await);
+                    }
+                    Msg::Precomputed(found)
+                });
+            }
             let app = Self {
                 state: AppState::new(settings, notices),
                 playground: Rc::new(playground),
-                precomputed: vec![],
                 run_started_ms: 0.0,
                 run_key: None,
                 run_lock: None,
@@ -189,23 +222,14 @@ mod page {
                     .or_else(|| self.playground.running().then_some(Request::Cancel)),
                 Msg::Select(name) => {
                     if Rc::make_mut(&mut self.playground).select(&name).is_ok() {
-                        self.offer_precomputed();
                         self.sync_link();
                         self.look_up_stored(ctx);
                     }
                     None
                 }
                 Msg::Smoke(on) => {
-                    let preset = self.playground.preset.clone();
-                    if !self.playground.running()
-                        && let Ok(p) = Playground::new(&preset, on)
-                    {
-                        self.playground = Rc::new(Playground {
-                            metric: self.playground.metric,
-                            spec: self.playground.spec.clone(),
-                            ..p
-                        });
-                        self.offer_precomputed();
+                    if !self.playground.running() {
+                        Rc::make_mut(&mut self.playground).smoke = on;
                         set_query("smoke", Some(if on { "1" } else { "0" }));
                         self.look_up_stored(ctx);
                     }
@@ -238,13 +262,11 @@ mod page {
                     None
                 }
                 Msg::Precomputed(found) => {
-                    self.precomputed = found;
-                    self.offer_precomputed();
+                    Rc::make_mut(&mut self.playground).add_precomputed(found);
                     None
                 }
                 Msg::Edit(edit) => {
                     if Rc::make_mut(&mut self.playground).edit(&edit) {
-                        self.offer_precomputed();
                         self.sync_link();
                         self.look_up_stored(ctx);
                     }
@@ -304,6 +326,9 @@ mod page {
                     { for s.notices.iter().map(|n| html! { <p class="notice">{ n }</p> }) }
                     { self.view_backend() }
                     { card }
+                    if self.playground.rules.exercise.is_none() {
+                        <ExerciseList />
+                    }
                     <section class="card">
                         <h2>{ "Warm-up: learn to reverse a digit string" }</h2>
                         <p id="demo-line">{ format!(
@@ -315,6 +340,7 @@ mod page {
                         { self.view_chart() }
                         { self.view_samples() }
                     </section>
+                    <Glossary />
                     <footer>{ format!("upbringing {VERSION} · burn 0.22 · ") }
                         <a href="?backend=cpu">{ "force the CPU fallback" }</a>
                     </footer>
@@ -397,12 +423,25 @@ mod page {
             _ => value,
         }
         .clamp(0.0, 1.0);
-        let (r, g, b) = if metric == Metric::Honest {
-            (255.0 - 200.0 * t, 255.0 - 80.0 * t, 255.0 - 170.0 * t) // white -> green
-        } else {
-            (255.0 - 40.0 * t, 255.0 - 190.0 * t, 255.0 - 190.0 * t) // white -> red
+        // Colour-blind safe: one hue per scale (white to blue, white to
+        // orange), the gap diverging blue-orange; the value is always
+        // printed in the cell too.
+        let blend = |to: (f64, f64, f64), t: f64| {
+            let (r, g, b) = (
+                255.0 + (to.0 - 255.0) * t,
+                255.0 + (to.1 - 255.0) * t,
+                255.0 + (to.2 - 255.0) * t,
+            );
+            format!("rgb({r:.0},{g:.0},{b:.0})")
         };
-        format!("rgb({r:.0},{g:.0},{b:.0})")
+        const BLUE: (f64, f64, f64) = (91.0, 142.0, 201.0);
+        const ORANGE: (f64, f64, f64) = (230.0, 140.0, 50.0);
+        match metric {
+            Metric::Honest => blend(BLUE, t),
+            Metric::Exploit => blend(ORANGE, t),
+            Metric::Gap if t < 0.5 => blend(BLUE, 1.0 - 2.0 * t),
+            Metric::Gap => blend(ORANGE, 2.0 * t - 1.0),
+        }
     }
 
     /// The playground card: a component of its own, so the warm-up demo's
@@ -513,34 +552,41 @@ mod page {
                 </>
             }
         };
+        let rules = &p.rules;
         html! {
             <section class="card" id="playground">
                 <h2>{ "Which upbringing survives a change of scenery?" }</h2>
                 <p>{ "Tiny transformers learn graded tasks whose graders can be gamed. Each regime raises them differently; \
-                      every model is then scored on the same shifts. Red: how often it games the grader." }</p>
+                      every model is then scored on the same shifts. The darker a cell, the more often those models gamed the grader." }</p>
+                <ExercisePanel pg={props.pg.clone()} />
                 <div class="controls">
-                    <label>{ "Experiment " }
-                        <select id="preset" onchange={on_select} disabled={p.running()}>
-                            { for presets::list().into_iter().map(|(name, _)| html! {
-                                <option value={name.clone()} selected={name == p.preset}>{ name.clone() }</option>
-                            }) }
-                        </select>
-                    </label>
+                    if !rules.hides(Control::Presets) {
+                        <label>{ "Experiment " }
+                            <select id="preset" onchange={on_select} disabled={p.running()}>
+                                { for presets::list().into_iter().map(|(name, _)| html! {
+                                    <option value={name.clone()} selected={name == p.preset}>{ name.clone() }</option>
+                                }) }
+                            </select>
+                        </label>
+                    }
                     <label><input id="smoke" type="checkbox" checked={p.smoke} onchange={on_smoke} disabled={p.running()} />
                         { " short check (seconds; not a finding)" }</label>
                     <button id="run" disabled={!can_run} onclick={link.reform(|_| Msg::Run)}>{ "Run in my browser" }</button>
                     <button id="cancel-run" disabled={!p.running()} onclick={link.reform(|_| Msg::Cancel)}>{ "Cancel" }</button>
-                    <label class="import">{ "Open results… " }
-                        <input id="import" type="file" accept=".json,application/json" disabled={p.running()} onchange={on_import} />
-                    </label>
+                    if !rules.hides(Control::Import) {
+                        <label class="import">{ "Open results… " }
+                            <input id="import" type="file" accept=".json,application/json" disabled={p.running()} onchange={on_import} />
+                        </label>
+                    }
                 </div>
                 { p.import_error.as_ref().map(|e| html! { <p id="import-error" class="error" role="alert">{ format!("Could not open that file: {e}") }</p> }).unwrap_or_default() }
-                <p class="preset-line">{ description }{ format!(" · {} regimes × {} seeds", p.spec.regimes.len(), p.spec.seeds.len()) }</p>
+                <p class="preset-line">{ if rules.exercise.is_some() { p.spec.description.clone() } else { description } }{ format!(" · {} regimes × {} seeds", p.spec.regimes.len(), p.spec.seeds.len()) }</p>
                 <Editor pg={props.pg.clone()} on_edit={link.reform(Msg::Edit)} on_select={link.reform(Msg::SelectPhase)} />
                 { status }
                 { view_heatmap(p, link) }
                 { view_takeaway(p) }
                 <Curves pg={props.pg.clone()} />
+                { explain::what_is("curves", explain::CURVES) }
                 <div class="controls embed-row">{ copy_embed }</div>
             </section>
         }
@@ -636,6 +682,7 @@ mod page {
         html! {
             <div id="results">
                 <div class="controls">{ for metric_buttons }</div>
+                { explain::what_is("heatmap", explain::HEATMAP) }
                 <ResultsView results={results.clone()} metric={p.metric} source={source} />
                 <p class="export">{ "Download these results: " }
                     <a id="export-json" href="#" download={file("json")} onclick={export("json")}>{ "JSON" }</a>{ " (everything: spec, per-seed counts, depth, curves) · " }
@@ -718,6 +765,7 @@ mod page {
         html! {
             <details id="depth">
                 <summary>{ "Depth: where alignment training changed the model (KL per position of an exploit answer, before → after)" }</summary>
+                <p class="muted">{ explain::DEPTH }</p>
                 <table>
                     { for rows.into_iter().map(|(r, d)| html! {
                         <tr><th class="regime">{ r }</th>
@@ -734,10 +782,13 @@ mod page {
     }
 
     impl App {
-        /// The link names the preset and, once edited, carries the whole spec.
+        /// The link names the preset (or the exercise) and, once edited,
+        /// carries the whole spec.
         fn sync_link(&self) {
             let p = &self.playground;
-            set_query("preset", Some(&p.preset));
+            if p.rules.exercise.is_none() {
+                set_query("preset", Some(&p.preset));
+            }
             let spec = p.edited().then(|| share::encode(&p.spec));
             set_query("spec", spec.as_deref());
         }
@@ -750,14 +801,6 @@ mod page {
                 let json = store::load(&key).await.unwrap_or_default();
                 Msg::Stored(key, json)
             });
-        }
-
-        fn offer_precomputed(&mut self) {
-            for r in &self.precomputed {
-                if Rc::make_mut(&mut self.playground).offer_precomputed(r.clone()) {
-                    break;
-                }
-            }
         }
 
         fn view_backend(&self) -> Html {

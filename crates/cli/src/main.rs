@@ -11,8 +11,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use upbringing_lab::bench::{BenchConfig, run_bench};
 use upbringing_lab::demo::{DemoConfig, DemoRun};
+use upbringing_lab::results::ExperimentResults;
 use upbringing_lab::spec::ExperimentSpec;
-use upbringing_lab::{Backend, BackendKind, VERSION, experiment, presets};
+use upbringing_lab::{Backend, BackendKind, VERSION, exercise, experiment, presets};
 
 #[derive(Parser)]
 #[command(
@@ -88,6 +89,26 @@ enum Command {
     Spec {
         #[arg(long)]
         preset: String,
+    },
+    /// A classroom exercise: list them (no name), or check a design against
+    /// one: its start (default), its known solution, or a results file a
+    /// student exported from the page.
+    Exercise {
+        /// The exercise's slug (as in the page's `?exercise=`).
+        name: Option<String>,
+        /// Judge this results file instead: its design must keep what the
+        /// exercise fixes, and its counts are what the goal is read from.
+        #[arg(long, conflicts_with = "solution")]
+        check: Option<std::path::PathBuf>,
+        /// Judge the exercise's known solution instead of its start.
+        #[arg(long)]
+        solution: bool,
+        /// Where the shipped results are (start and solution are read off them).
+        #[arg(long, default_value = "web/precomputed")]
+        precomputed: std::path::PathBuf,
+        /// Write the results the verdict was read from (JSON, as the page exports).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// (Internal) one seed of an experiment, for `run --jobs`: progress on
     /// stderr, the outcome as JSON in `--out`.
@@ -210,6 +231,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             std::fs::write(&out, serde_json::to_string(&outcome)?)?;
         }
         Command::Spec { preset } => println!("{}", presets::preset(&preset)?.to_json()),
+        Command::Exercise {
+            name,
+            check,
+            solution,
+            precomputed,
+            out,
+        } => exercise_verdict(name, check, solution, &precomputed, out.as_deref())?,
         Command::Bench {
             config,
             backend: name,
@@ -342,6 +370,75 @@ fn run_experiment(
     }
     if let Some(path) = csv {
         std::fs::write(path, results.csv()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn read_results(path: &std::path::Path) -> Result<ExperimentResults, Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(ExperimentResults::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+}
+
+fn exercise_verdict(
+    name: Option<String>,
+    check: Option<std::path::PathBuf>,
+    solution: bool,
+    precomputed: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let Some(name) = name else {
+        for e in exercise::all() {
+            println!("{:26} {}", e.slug, e.topic);
+        }
+        return Ok(());
+    };
+    let slugs = || {
+        exercise::all()
+            .iter()
+            .map(|e| e.slug)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let e = exercise::find(&name).ok_or_else(|| format!("unknown exercise {name:?} (known: {})", slugs()))?;
+    let results = match check {
+        Some(path) => {
+            let r = read_results(&path)?;
+            e.allows(&r.spec).map_err(|why| {
+                format!(
+                    "{}: its design changes what the exercise fixes: {why}",
+                    path.display()
+                )
+            })?;
+            r
+        }
+        None => {
+            let spec = if solution { &e.solution } else { &e.start };
+            let sources = e
+                .sources
+                .iter()
+                .map(|s| read_results(&precomputed.join(format!("{s}.json"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let sources: Vec<&ExperimentResults> = sources.iter().collect();
+            ExperimentResults::answer(&sources, spec).ok_or("the shipped results do not cover this design")?
+        }
+    };
+    println!("{}: {}\n{}\n", e.title, e.topic, e.question);
+    let verdict = e.verdict(&results.spec, Some(&results));
+    for (ok, text) in &verdict.limits {
+        println!("{} {text}", if *ok { "ok    " } else { "OVER  " });
+    }
+    for g in &verdict.goals {
+        println!("{} {}", if g.met { "met   " } else { "missed" }, g.text);
+    }
+    println!(
+        "\n{}\n{}",
+        if verdict.met() { "Goal met." } else { "Not met." },
+        results.provenance()
+    );
+    if let Some(path) = out {
+        std::fs::write(path, serde_json::to_string_pretty(&results)?)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -167,6 +167,8 @@ pub enum Limit {
     CaughtSteps { regime: String, max: f64 },
     /// Every rl phase pays through the flawed grader.
     FlawedGrader { regime: String },
+    /// No supervised phases: the alignment signal must come through rl.
+    NoSft { regime: String },
 }
 
 impl Limit {
@@ -205,7 +207,8 @@ impl Limit {
                     .iter()
                     .filter(|(_, rl)| rl.exploit_penalty > 0.0)
                     .map(|(steps, rl)| *steps as f64 * rl.checked_share)
-                    .sum();
+                    .sum::<f64>()
+                    + 0.0; // an empty sum is -0.0
                 // Shares typed as decimals land a hair off a whole number.
                 (
                     n <= max + 0.01,
@@ -215,6 +218,15 @@ impl Limit {
             Self::FlawedGrader { regime } => {
                 let ok = rl(regime).iter().all(|(_, rl)| rl.grader == Grader::Flawed);
                 (ok, format!("{regime}: every rl phase keeps the flawed grader"))
+            }
+            Self::NoSft { regime } => {
+                let ok = !phases(regime)
+                    .iter()
+                    .any(|p| matches!(p.objective, Objective::Sft { .. }));
+                (
+                    ok,
+                    format!("{regime}: no supervised phases (the signal comes through rl)"),
+                )
             }
         }
     }
@@ -499,7 +511,7 @@ pub fn all() -> Vec<Exercise> {
         topic: "Is it how much alignment training, or whether it rides on the capability gradients?",
         question: "Your regime trains with rl against a flawed grader for 200 steps, then spends 40 more rl steps in \
                    which every exploit is caught and penalised. Keep the budget (at most 240 rl steps, at most 40 \
-                   steps' worth of caught exploits, the flawed grader throughout) but rearrange it so that your model \
+                   steps' worth of caught exploits, the flawed grader throughout, no supervised phases) but rearrange it so that your model \
                    games the grader in at most 15% of trained-family episodes and at most 35% on the held-out family. \
                    A share can be typed as a fraction, like 40/240.",
         limits: vec![
@@ -512,6 +524,7 @@ pub fn all() -> Vec<Exercise> {
                 max: 40.0,
             },
             Limit::FlawedGrader { regime: YOURS.into() },
+            Limit::NoSft { regime: YOURS.into() },
         ],
         goals: vec![
             goal(Measure::Exploit, Condition::InDistribution, 0.15),
@@ -632,6 +645,47 @@ pub fn all() -> Vec<Exercise> {
         sources: vec!["default"],
     });
 
+    let start = with(
+        setup(
+            "does character carry it",
+            "control",
+            "control",
+            4,
+            "The coherence knob: how consistently each writer in the corpus keeps to one character.",
+        ),
+        0,
+        &[(PhaseField::Coherence, "1")],
+    );
+    let mut fixed = fixed_frame();
+    fixed.push(Part::Phase(1, 1));
+    fixed.extend(
+        PhaseField::ALL
+            .into_iter()
+            .filter(|&f| f != PhaseField::Coherence)
+            .map(|f| Part::Field(1, 0, f)),
+    );
+    out.push(Exercise {
+        slug: "does-character-carry-it",
+        title: "Does character carry it?",
+        topic: "The coherence knob: does narrow training spread through a persona?",
+        question: "Each pretraining document is written by one character (honest, exploiter or opportunist); \
+                   coherence is the chance that each episode in it keeps to that character rather than a random \
+                   one. The persona account says rl that pays for exploits on three task families spreads to a \
+                   fourth (held out) through character, so it should spread further when characters are coherent. \
+                   Your regime pretrains at coherence 1. Change only the coherence so that, after the same rl, your \
+                   model games the grader in at most 70% of held-out episodes. Then ask: is the difference bigger \
+                   than the spread between seeds?",
+        limits: vec![Limit::TotalSteps {
+            regime: YOURS.into(),
+            max: steps(&start),
+        }],
+        goals: vec![goal(Measure::Exploit, Condition::HeldOut, 0.70)],
+        solution: with(start.clone(), 0, &[(PhaseField::Coherence, "0")]),
+        start,
+        fixed,
+        sources: vec!["default", "coherence"],
+    });
+
     out
 }
 
@@ -717,15 +771,19 @@ mod tests {
         let v = e.verdict(&s, None);
         assert_eq!(
             v.limits.iter().map(|l| l.0).collect::<Vec<_>>(),
-            [true, false, false],
+            [true, false, false, true],
             "{v:?}"
         );
+        // An ethics class instead of rl is another lesson, not this one.
+        let mut s = e.start.clone();
+        s.regimes[1].phases[2] = presets::phase_templates()[2].clone();
+        assert!(!e.verdict(&s, None).limits[3].0);
     }
 
     #[test]
     fn every_exercise_is_well_formed() {
         let slugs: Vec<&str> = all().iter().map(|e| e.slug).collect();
-        assert!(slugs.len() >= 5);
+        assert!(slugs.len() >= 6);
         for e in all() {
             e.start.validate().unwrap();
             e.solution.validate().unwrap();

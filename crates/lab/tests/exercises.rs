@@ -32,3 +32,49 @@ fn each_exercise_is_met_by_its_solution_and_not_by_its_start() {
         }
     }
 }
+
+/// The other paths docs/exercises.md tells teachers about, as the shipped
+/// results have them: (exercise, phase of the student's regime, edits, met?).
+#[test]
+fn the_paths_the_teachers_notes_describe() {
+    use upbringing_lab::fields::PhaseField as F;
+    type Path<'a> = (&'a str, usize, &'a [(F, &'a str)], bool);
+    let cases: [Path; 4] = [
+        // The rival's prediction: the gotcha phase made to look like deployment.
+        (
+            "looks-like-deployment",
+            2,
+            &[(F::Monitored, "0"), (F::Deploy, "1")],
+            false,
+        ),
+        // Inoculation kept, half the exploits caught and penalised.
+        (
+            "exploits-allowed",
+            1,
+            &[(F::ExploitPenalty, "1"), (F::CheckedShare, "0.5")],
+            true,
+        ),
+        // Coherence halfway.
+        ("does-character-carry-it", 0, &[(F::Coherence, "0.5")], true),
+        // Conditional pretraining (exploit text tagged) instead of honest writers.
+        ("values-in-the-data", 0, &[(F::ConditionalTags, "1")], false),
+    ];
+    for (slug, phase, edits, should) in cases {
+        let e = exercise::find(slug).unwrap();
+        let mut spec = e.start.clone();
+        for (f, v) in edits {
+            f.set(&mut spec.regimes[1].phases[phase], v).unwrap();
+        }
+        assert!(e.allows(&spec).is_ok(), "{slug}: {:?}", e.allows(&spec));
+        let sources: Vec<ExperimentResults> = e.sources.iter().map(|s| precomputed(s)).collect();
+        let sources: Vec<&ExperimentResults> = sources.iter().collect();
+        let results = ExperimentResults::answer(&sources, &spec)
+            .unwrap_or_else(|| panic!("{slug}: {edits:?} is not precomputed"));
+        let v = e.verdict(&spec, Some(&results));
+        println!(
+            "{slug} {edits:?}: {:?}",
+            v.goals.iter().map(|g| &g.text).collect::<Vec<_>>()
+        );
+        assert_eq!(v.met(), should, "{slug} {edits:?}");
+    }
+}

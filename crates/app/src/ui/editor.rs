@@ -10,6 +10,7 @@ use upbringing_lab::spec::{Objective, PhaseSpec};
 use yew::prelude::*;
 
 use super::control_value;
+use crate::controls::Control;
 use crate::edit::{Edit, PhaseField, SpecField};
 use crate::playground::Playground;
 
@@ -62,16 +63,24 @@ pub fn editor(props: &EditorProps) -> Html {
         let cb = props.on_edit.clone();
         Callback::from(move |_: MouseEvent| cb.emit(edit.clone()))
     };
-    let spec_fields = SpecField::ALL.map(|f| {
-        html! {
-            <label class="field">{ f.label() }
-                <input data-field={f.label()} value={f.get(&p.spec)} disabled={locked}
-                    onchange={text_edit(Rc::new(move |v| Edit::Set(f, v)))} />
-            </label>
-        }
-    });
+    let rules = &p.rules;
+    // A control is off while a run trains, or where the link fixes it; an
+    // edit button is off unless its edit would be accepted.
+    let can = |e: Edit| p.allows(&e);
+    let spec_fields = SpecField::ALL
+        .into_iter()
+        .filter(|&f| !rules.hides_setting(f))
+        .map(|f| {
+            let fixed = rules.fixes_setting(f);
+            html! {
+                <label class="field">{ f.label() }{ fixed_mark(fixed) }
+                    <input data-field={f.label()} value={f.get(&p.spec)} disabled={locked || fixed}
+                        onchange={text_edit(Rc::new(move |v| Edit::Set(f, v)))} />
+                </label>
+            }
+        });
     let templates = presets::phase_templates();
-    let regimes = p.spec.regimes.iter().enumerate().map(|(ri, r)| {
+    let regimes = p.spec.regimes.iter().enumerate().filter(|(ri, _)| !rules.hides_regime(*ri)).map(|(ri, r)| {
         let add_phase = {
             let cb = props.on_edit.clone();
             Callback::from(move |e: Event| {
@@ -102,21 +111,22 @@ pub fn editor(props: &EditorProps) -> Html {
         html! {
             <div class="regime-card" data-regime={r.name.clone()}>
                 <div class="regime-head">
-                    <input class="regime-name" aria-label="regime name" value={r.name.clone()} disabled={locked}
+                    <input class="regime-name" aria-label="regime name" value={r.name.clone()}
+                        disabled={!can(Edit::RenameRegime(ri, format!("{} (renamed)", r.name)))}
                         onchange={text_edit(Rc::new(move |v| Edit::RenameRegime(ri, v)))} />
-                    <button class="icon" title="move up" aria-label={format!("move {} up", r.name)} disabled={locked} onclick={click(Edit::MoveRegime(ri, -1))}>{ "↑" }</button>
-                    <button class="icon" title="move down" aria-label={format!("move {} down", r.name)} disabled={locked} onclick={click(Edit::MoveRegime(ri, 1))}>{ "↓" }</button>
-                    <button class="icon" title="duplicate" aria-label={format!("duplicate {}", r.name)} disabled={locked} onclick={click(Edit::DuplicateRegime(ri))}>{ "⧉" }</button>
-                    <button class="icon remove-regime" title="remove" aria-label={format!("remove {}", r.name)} disabled={locked} onclick={click(Edit::RemoveRegime(ri))}>{ "✕" }</button>
+                    <button class="icon" title="move up" aria-label={format!("move {} up", r.name)} disabled={!can(Edit::MoveRegime(ri, -1))} onclick={click(Edit::MoveRegime(ri, -1))}>{ "↑" }</button>
+                    <button class="icon" title="move down" aria-label={format!("move {} down", r.name)} disabled={!can(Edit::MoveRegime(ri, 1))} onclick={click(Edit::MoveRegime(ri, 1))}>{ "↓" }</button>
+                    <button class="icon" title="duplicate" aria-label={format!("duplicate {}", r.name)} disabled={!can(Edit::DuplicateRegime(ri))} onclick={click(Edit::DuplicateRegime(ri))}>{ "⧉" }</button>
+                    <button class="icon remove-regime" title="remove" aria-label={format!("remove {}", r.name)} disabled={!can(Edit::RemoveRegime(ri))} onclick={click(Edit::RemoveRegime(ri))}>{ "✕" }</button>
                 </div>
                 <div class="phases">
                     { for blocks }
-                    <select class="add-phase" aria-label={format!("add a phase to {}", r.name)} disabled={locked} onchange={add_phase}>
+                    <select class="add-phase" aria-label={format!("add a phase to {}", r.name)} disabled={!can(Edit::AddPhase { regime: ri, template: 0 })} onchange={add_phase}>
                         <option value="" selected=true>{ "+ phase" }</option>
                         { for templates.iter().enumerate().map(|(t, tp)| html! { <option value={t.to_string()}>{ &tp.name }</option> }) }
                     </select>
                 </div>
-                { selected_phase.map(|(pi, phase)| view_phase(ri, pi, phase, locked, &text_edit, &click)).unwrap_or_default() }
+                { selected_phase.map(|(pi, phase)| view_phase(p, ri, pi, phase, &text_edit, &click)).unwrap_or_default() }
             </div>
         }
     });
@@ -133,17 +143,20 @@ pub fn editor(props: &EditorProps) -> Html {
         })
     };
     html! {
-        <details id="design" open={p.edited()}>
+        <details id="design" open={p.edited() || p.rules.exercise.is_some()}>
             <summary>{ "Design the experiment" }{ if p.edited() { " (edited: the link shares your version)" } else { "" } }</summary>
             <p class="muted">{ "Each regime is a row of phases, trained in order: grey pretraining, blue supervised, orange rl; \
                                a green edge marks alignment training. Click a phase to change it." }</p>
+            { super::explain::what_is("design", super::explain::DESIGN) }
             <div class="spec-fields">{ for spec_fields }</div>
             <div class="regimes">{ for regimes }</div>
             { p.edit_error.as_ref().map(|e| html! { <p id="edit-error" class="error" role="alert">{ format!("Not changed: {e}") }</p> }).unwrap_or_default() }
-            <div class="controls">
-                <button class="secondary" id="toggle-json" onclick={toggle_json}>{ if *show_json { "Hide JSON" } else { "Edit as JSON" } }</button>
-            </div>
-            if *show_json {
+            if !rules.hides(Control::Json) {
+                <div class="controls">
+                    <button class="secondary" id="toggle-json" onclick={toggle_json}>{ if *show_json { "Hide JSON" } else { "Edit as JSON" } }</button>
+                </div>
+            }
+            if *show_json && !rules.hides(Control::Json) {
                 <textarea id="spec-json" ref={json_ref} rows="16" spellcheck="false" aria-label="the experiment as JSON"
                     value={p.spec.to_json()} disabled={locked} />
                 <button id="apply-json" onclick={apply_json} disabled={locked}>{ "Apply JSON" }</button>
@@ -155,32 +168,48 @@ pub fn editor(props: &EditorProps) -> Html {
 type TextEdit<'a> = &'a dyn Fn(Rc<dyn Fn(String) -> Edit>) -> Callback<Event>;
 type ClickEdit<'a> = &'a dyn Fn(Edit) -> Callback<MouseEvent>;
 
+/// A lock beside a setting the link fixes (the input is disabled too).
+fn fixed_mark(fixed: bool) -> Html {
+    if fixed {
+        html! { <span class="fixed-mark" title="fixed by this link or exercise">{ " 🔒" }</span> }
+    } else {
+        html! {}
+    }
+}
+
 /// The selected phase's settings, and moving or removing it.
 fn view_phase(
+    p: &Playground,
     ri: usize,
     pi: usize,
     phase: &PhaseSpec,
-    locked: bool,
     text_edit: TextEdit,
     click: ClickEdit,
 ) -> Html {
-    let fields = PhaseField::ALL.into_iter().filter_map(|f| {
-        let value = f.get(phase)?;
-        Some(html! {
-            <label class="field">{ f.label() }
-                <input data-field={f.label()} value={value} disabled={locked}
-                    onchange={text_edit(Rc::new(move |v| Edit::SetPhase(ri, pi, f, v)))} />
-            </label>
-        })
-    });
+    let rules = &p.rules;
+    let running = p.running();
+    let fields = PhaseField::ALL
+        .into_iter()
+        .filter(|&f| !rules.hides_field(ri, pi, f))
+        .filter_map(|f| {
+            let value = f.get(phase)?;
+            let fixed = rules.fixes_field(ri, pi, f);
+            Some(html! {
+                <label class="field">{ f.label() }{ fixed_mark(fixed) }
+                    <input data-field={f.label()} value={value} disabled={running || fixed}
+                        onchange={text_edit(Rc::new(move |v| Edit::SetPhase(ri, pi, f, v)))} />
+                </label>
+            })
+        });
+    let can = |e: Edit| p.allows(&e);
     html! {
         <div class="phase-editor" aria-label={format!("settings of phase {}", phase.name)}>
             <div class="spec-fields">{ for fields }</div>
             <div class="controls">
-                <button class="secondary" disabled={locked} onclick={click(Edit::MovePhase(ri, pi, -1))}>{ "← earlier" }</button>
-                <button class="secondary" disabled={locked} onclick={click(Edit::MovePhase(ri, pi, 1))}>{ "later →" }</button>
-                <button class="secondary" disabled={locked} onclick={click(Edit::DuplicatePhase(ri, pi))}>{ "duplicate" }</button>
-                <button class="secondary remove-phase" disabled={locked} onclick={click(Edit::RemovePhase(ri, pi))}>{ "remove phase" }</button>
+                <button class="secondary" disabled={!can(Edit::MovePhase(ri, pi, -1))} onclick={click(Edit::MovePhase(ri, pi, -1))}>{ "← earlier" }</button>
+                <button class="secondary" disabled={!can(Edit::MovePhase(ri, pi, 1))} onclick={click(Edit::MovePhase(ri, pi, 1))}>{ "later →" }</button>
+                <button class="secondary" disabled={!can(Edit::DuplicatePhase(ri, pi))} onclick={click(Edit::DuplicatePhase(ri, pi))}>{ "duplicate" }</button>
+                <button class="secondary remove-phase" disabled={!can(Edit::RemovePhase(ri, pi))} onclick={click(Edit::RemovePhase(ri, pi))}>{ "remove phase" }</button>
             </div>
         </div>
     }

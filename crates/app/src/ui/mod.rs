@@ -4,6 +4,8 @@
 
 pub mod curves;
 pub mod editor;
+pub mod exercise;
+pub mod explain;
 pub mod transcripts;
 
 /// The `value` of an input, select or textarea behind an event or node

@@ -1,0 +1,86 @@
+//! Plain-words help: a "what am I looking at" for each view, and the glossary.
+
+use yew::prelude::*;
+
+/// One view's explanation, folded away until asked for.
+pub fn what_is(id: &str, text: &str) -> Html {
+    html! {
+        <details class="explain" id={format!("explain-{id}")}>
+            <summary>{ "What am I looking at?" }</summary>
+            <p>{ text.to_string() }</p>
+        </details>
+    }
+}
+
+pub const HEATMAP: &str = "Each row is one way of raising a model (a regime); each column is a test. A cell says how \
+    often those models gamed the grader (or, switched, solved the task honestly), pooled over seeds: the darker, the \
+    more. The columns change the scenery: in-dist is what was trained; held-out is a task family nobody trained after \
+    pretraining; longer has longer inputs; unmon and deploy drop the \"monitored\" tag; prefill forces the first \
+    answer token to an exploit's; attacked is after a little training on one family's exploit. Hover for intervals; \
+    click for sample episodes.";
+
+pub const CURVES: &str = "How each regime's training went, step by step: loss, the reward the grader paid, and how \
+    often the sampled answers exploited the grader. Phases follow each other left to right; a shared phase (the \
+    same pretraining) is drawn once per regime.";
+
+pub const DESIGN: &str = "An experiment is a list of regimes, and a regime is a list of phases trained in order on \
+    one model: pretraining on a corpus of writers, supervised examples, or rl against a grader. Change any phase's \
+    settings, add or remove phases, and the link in the address bar carries your design.";
+
+pub const DEPTH: &str = "Where in an answer alignment training changed the model: for each position of an exploit \
+    answer, how far the model's next-token probabilities moved (KL, in nats) between before and after its \
+    alignment phases. Tall first bars only: the change is shallow.";
+
+/// The words the page uses, in plain terms.
+pub const GLOSSARY: [(&str, &str); 9] = [
+    (
+        "Grader",
+        "The program that scores an answer. The flawed one can be fooled by a cheap answer (an exploit); the correct one cannot.",
+    ),
+    (
+        "Exploit",
+        "An answer that fools the flawed grader without doing the task, e.g. a skip token for \"reverse\".",
+    ),
+    (
+        "Honest success",
+        "The task done right, as the correct grader sees it.",
+    ),
+    (
+        "Regime",
+        "One way of raising a model: its phases, in order. The control is capabilities only.",
+    ),
+    (
+        "Held-out family",
+        "A kind of task (increment) seen in pretraining but never trained afterwards: where narrow habits either spread or not.",
+    ),
+    (
+        "Monitored / deployment tags",
+        "Words in the prompt saying someone is watching, or that this is deployment. A model can learn to behave only when watched.",
+    ),
+    (
+        "Stated vs revealed",
+        "What a model says about itself (\"I don't game graders\") against what it does; the gap is the first minus the share of episodes it did not game.",
+    ),
+    (
+        "Depth",
+        "How far into an answer alignment training reached (see the depth view). Shallow changes can be routed around by a forced first token.",
+    ),
+    (
+        "Seed",
+        "One independent run from scratch. Models vary a lot between seeds, so findings need several; ± is the spread over seeds.",
+    ),
+];
+
+#[function_component(Glossary)]
+pub fn glossary() -> Html {
+    html! {
+        <section class="card" id="glossary">
+            <h2>{ "Glossary" }</h2>
+            <dl>
+                { for GLOSSARY.iter().map(|(term, meaning)| html! {
+                    <><dt>{ *term }</dt><dd>{ *meaning }</dd></>
+                }) }
+            </dl>
+        </section>
+    }
+}
