@@ -285,7 +285,108 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   await page.reload();
   await page.waitForFunction(() => /trained in this browser earlier/.test(document.querySelector('#provenance')?.textContent ?? ''), null, { timeout: 30_000 });
   assert.deepEqual(await page.$$eval('#heatmap td.heat', (c) => c.map((x) => x.dataset.value)), cellsShown);
+  // Change one regime's last phase and run again: every other trained phase
+  // comes back from the checkpoints this browser kept.
+  await page.click('#design summary');
+  await page.click('.regime-card[data-regime="ethics class"] button.phase:nth-of-type(3)');
+  await page.fill('.phase-editor input[data-field="learning rate"]', '0.002');
+  await page.press('.phase-editor input[data-field="learning rate"]', 'Enter');
+  const t1 = Date.now();
+  await page.click('#run');
+  await page.waitForSelector('#run-status[data-phase="done"], #run-status[data-phase="failed"]', { timeout: TIMEOUT_MS });
+  const again = await page.textContent('#run-status');
+  const reused = Number((again.match(/(\d+) trained phases reused/) ?? [])[1]);
+  results.runs.playgroundCpuSmokeEdited = { seconds: (Date.now() - t1) / 1000, reused };
+  console.log('     ' + JSON.stringify(results.runs.playgroundCpuSmokeEdited));
+  // The quick preset has 18 distinct trained prefixes; the edit replaces
+  // one, and the other 17 come back.
+  assert.equal(reused, 17, again);
   assert.deepEqual(errors, [], 'console errors');
+  await page.close();
+});
+
+const fixture = async (name) => JSON.parse(await readFile(join(root, 'tests', 'fixtures', name), 'utf8'));
+
+await check('exercise: the link hides and fixes what it says; free settings change and the goal is checked', async () => {
+  const { page, errors } = await openPage('?exercise=words-or-deeds&hide=json');
+  await page.waitForSelector('#exercise #question');
+  assert.match(await page.textContent('#exercise h2'), /Words or deeds/);
+  assert.equal(await page.$('#preset'), null, 'an exercise hides the experiment picker');
+  assert.equal(await page.$('#toggle-json'), null, 'hide=json hides the JSON box');
+  await page.waitForSelector('#verdict[data-met="false"]', { timeout: 30_000 });
+  assert.match(await page.textContent('#exercise'), /missed by \d+ points/);
+  // The reference regime is fixed whole; the student's keeps its length.
+  assert.ok(await page.$eval('.regime-card[data-regime="control"] button.remove-regime', (b) => b.disabled));
+  assert.ok(await page.$eval('.regime-card[data-regime="yours"] .regime-name', (b) => b.disabled), 'names are fixed');
+  await page.click('.regime-card[data-regime="yours"] button.phase:nth-of-type(3)');
+  assert.ok(await page.$eval('.phase-editor input[data-field="steps"]', (i) => i.disabled), 'steps fixed');
+  const free = '.phase-editor input[data-field="honest answers (weight)"]';
+  assert.ok(!(await page.$eval(free, (i) => i.disabled)), 'what the class trains on is free');
+  await page.fill(free, '1');
+  await page.press(free, 'Enter');
+  await page.waitForFunction(() => /no results for this design yet/i.test(document.querySelector('#verdict')?.textContent ?? ''));
+  const stated = '.phase-editor input[data-field="\"I don\'t game\" lines (weight)"]';
+  await page.fill(stated, '0');
+  await page.press(stated, 'Enter');
+  // That design is the ethics class, which the shipped results cover.
+  await page.waitForSelector('#verdict[data-met="true"]', { timeout: 10_000 });
+  assert.match(await page.textContent('#verdict'), /Goal met \(read off the precomputed results\)/);
+  assert.match(page.url(), /exercise=words-or-deeds/);
+  assert.match(page.url(), /spec=1\./, 'the attempt travels in the link');
+  assert.doesNotMatch(page.url(), /preset=/);
+  // Reopening the link restores the attempt, met.
+  const again = await browser.newPage();
+  await again.goto(page.url());
+  await again.waitForSelector('#verdict[data-met="true"]', { timeout: 30_000 });
+  await again.close();
+  assert.deepEqual(errors, [], 'console errors');
+  await page.close();
+});
+
+await check('exercise: a hand-edited link that changes a fixed value is refused', async () => {
+  const spec = (await fixture('words-or-deeds-start.json')).spec;
+  spec.regimes[1].phases[2].steps = 400; // the class's length is fixed
+  const link = '1.' + deflateRawSync(Buffer.from(JSON.stringify(spec))).toString('base64url');
+  const { page } = await openPage(`?exercise=words-or-deeds&spec=${link}`);
+  const notices = await page.$$eval('.notice', (n) => n.map((x) => x.textContent));
+  assert.equal(notices.length, 1, JSON.stringify(notices));
+  assert.match(notices[0], /changes something the exercise fixes .*steps.*showing the exercise as it starts/);
+  await page.click('.regime-card[data-regime="yours"] button.phase:nth-of-type(3)');
+  assert.equal(await page.inputValue('.phase-editor input[data-field="steps"]'), '40');
+  await page.close();
+});
+
+await check('exercise: the goal check reports pass and fail on two prepared results files', async () => {
+  const { page } = await openPage('?exercise=words-or-deeds');
+  await page.waitForSelector('#exercise');
+  for (const [file, met] of [['words-or-deeds-solution.json', 'true'], ['words-or-deeds-start.json', 'false']]) {
+    const buffer = Buffer.from(JSON.stringify(await fixture(file)));
+    await page.setInputFiles('#import', { name: file, mimeType: 'application/json', buffer });
+    await page.waitForSelector(`#verdict[data-met="${met}"]`, { timeout: 10_000 });
+    assert.match(await page.textContent('#verdict'), /from the results file you opened/);
+    assert.match(await page.textContent('#exercise'), met === 'true' ? /met by 16 points/ : /missed by 79 points/);
+  }
+  // A results file for another experiment is refused: it changes what the exercise fixes.
+  const other = JSON.parse(await readFile(join(dist, 'precomputed', 'quick.json'), 'utf8'));
+  await page.setInputFiles('#import', { name: 'quick.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(other)) });
+  await page.waitForSelector('#import-error');
+  assert.match(await page.textContent('#import-error'), /fixed here/);
+  await page.close();
+});
+
+await check('newcomers: exercises listed, glossary, "what am I looking at"; a phone-width page does not scroll sideways', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
+  await page.goto(base);
+  await page.waitForSelector('#heatmap td.heat', { timeout: 30_000 });
+  assert.equal(await page.$$eval('#exercises li a', (a) => a.length), 6);
+  assert.ok((await page.$$eval('#glossary dt', (d) => d.length)) >= 8);
+  for (const id of ['heatmap', 'curves', 'design']) assert.ok(await page.$(`#explain-${id}`), id);
+  await page.click('#design summary');
+  await page.click('.regime-card[data-regime="control"] button.phase');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    `no horizontal scrolling at 390 px: ${await page.evaluate(() => document.documentElement.scrollWidth)}`);
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'phone.png'), fullPage: true });
   await page.close();
 });
 

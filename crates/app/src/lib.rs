@@ -5,6 +5,8 @@ pub mod chart;
 pub mod controls;
 pub mod curves;
 pub mod edit;
+#[cfg(target_family = "wasm")]
+pub mod keep;
 pub mod playground;
 pub mod protocol;
 pub mod query;

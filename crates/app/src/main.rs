@@ -196,6 +196,7 @@ mod page {
                     if let Report::RunResults {
                         results_json,
                         complete: true,
+                        ..
                     } = &r
                         && let Some(key) = self.run_key.take()
                     {
@@ -622,13 +623,17 @@ mod page {
                     ),
                 )
             }
-            RunStatus::Done => ("done", "done".into()),
+            RunStatus::Done { recalled: 0 } => ("done", "done".into()),
+            RunStatus::Done { recalled } => (
+                "done",
+                format!("done ({recalled} trained phases reused from earlier runs in this browser)"),
+            ),
             RunStatus::Cancelled => ("cancelled", "cancelled".into()),
             RunStatus::Failed(m) => ("failed", format!("stopped: {m}")),
         };
         let (done, total) = match &p.status {
             RunStatus::Running(Some(g)) => (g.done, g.total.max(1)),
-            RunStatus::Done => (1, 1),
+            RunStatus::Done { .. } => (1, 1),
             _ => (0, 1),
         };
         html! {

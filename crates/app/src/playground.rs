@@ -49,7 +49,10 @@ impl Metric {
 pub enum RunStatus {
     Idle,
     Running(Option<Progress>),
-    Done,
+    /// Finished; how many trained phases came from checkpoints kept in this browser.
+    Done {
+        recalled: usize,
+    },
     Cancelled,
     Failed(String),
 }
@@ -327,11 +330,12 @@ impl Playground {
             Report::RunResults {
                 results_json,
                 complete,
+                recalled,
             } => match serde_json::from_str::<ExperimentResults>(&results_json) {
                 Ok(results) => {
                     self.results = Some((Rc::new(results), Source::ThisBrowser { complete }));
                     if complete {
-                        self.status = RunStatus::Done;
+                        self.status = RunStatus::Done { recalled };
                     }
                 }
                 Err(e) => self.status = RunStatus::Failed(format!("unreadable results from the worker: {e}")),
@@ -702,9 +706,10 @@ mod tests {
         let results = fake(&p.spec);
         assert!(p.apply(Report::RunResults {
             results_json: serde_json::to_string(&results).unwrap(),
-            complete: true
+            complete: true,
+            recalled: 2,
         }));
-        assert_eq!(p.status, RunStatus::Done);
+        assert_eq!(p.status, RunStatus::Done { recalled: 2 });
         assert!(
             !p.apply(Report::Failed("not ours".into())),
             "a failure after the run is not the run's"

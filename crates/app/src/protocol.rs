@@ -69,6 +69,8 @@ pub enum Report {
     RunResults {
         results_json: String,
         complete: bool,
+        /// Trained phases taken from checkpoints kept in this browser.
+        recalled: usize,
     },
     Cancelled,
     /// Anything that ended the run: bad settings, divergence, a lost device, a panic.

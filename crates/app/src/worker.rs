@@ -9,6 +9,7 @@ use gloo_worker::{HandlerId, Worker, WorkerScope};
 use std::future::Future;
 use std::pin::Pin;
 
+use upbringing_lab::checkpoint::Checkpoint;
 use upbringing_lab::demo::DemoRun;
 use upbringing_lab::experiment::{self, Host, Progress, SeedOutcome};
 use upbringing_lab::phase::PhaseLog;
@@ -246,8 +247,22 @@ impl Host for WorkerHost<'_> {
             Report::RunResults {
                 results_json,
                 complete: false,
+                recalled: 0,
             },
         );
+    }
+
+    fn keeps_checkpoints(&self) -> bool {
+        true
+    }
+
+    fn recall(&mut self, key: u64) -> Pin<Box<dyn Future<Output = Option<Checkpoint>> + '_>> {
+        let kind = self.backend.kind;
+        Box::pin(async move { crate::keep::recall(kind, key).await })
+    }
+
+    fn keep(&mut self, key: u64, checkpoint: Checkpoint) -> Pin<Box<dyn Future<Output = ()> + '_>> {
+        Box::pin(crate::keep::keep(self.backend.kind, key, checkpoint))
     }
 
     fn pause(&mut self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
@@ -315,6 +330,7 @@ async fn run_experiment(
     Report::RunResults {
         results_json: host.results_json(host.finished.clone()),
         complete: true,
+        recalled: host.finished.iter().map(|o| o.phases_recalled).sum(),
     }
 }
 

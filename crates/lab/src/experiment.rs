@@ -15,6 +15,7 @@ use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
+use crate::checkpoint::{self, Checkpoint};
 use crate::error::{LabError, Result};
 use crate::eval::{Condition, depth, score};
 use crate::model::Gpt;
@@ -56,6 +57,21 @@ pub trait Host {
     fn regime_done(&mut self, _seed: u64, _so_far: &SeedOutcome) {}
     /// Awaited between chunks of work.
     fn pause(&mut self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
+        Box::pin(std::future::ready(()))
+    }
+    /// Does this host keep trained prefixes for later runs? (Keeping one
+    /// costs a read of the model's weights.)
+    fn keeps_checkpoints(&self) -> bool {
+        false
+    }
+    /// The prefix with this key, if an earlier run kept it. Keys cover the
+    /// world, model, seed and phases; a host that keeps checkpoints across
+    /// engine versions should add the version to its own key.
+    fn recall(&mut self, _key: u64) -> Pin<Box<dyn Future<Output = Option<Checkpoint>> + '_>> {
+        Box::pin(std::future::ready(None))
+    }
+    /// Keep a prefix just trained.
+    fn keep(&mut self, _key: u64, _checkpoint: Checkpoint) -> Pin<Box<dyn Future<Output = ()> + '_>> {
         Box::pin(std::future::ready(()))
     }
 }
@@ -116,6 +132,9 @@ pub struct SeedOutcome {
     pub logs: Vec<LogRow>,
     /// Phases actually trained (shared prefixes count once).
     pub phases_trained: usize,
+    /// Phases taken from checkpoints the host kept from an earlier run.
+    #[serde(default)]
+    pub phases_recalled: usize,
 }
 
 /// Total progress units for one seed (each shared prefix counted once).
@@ -159,6 +178,7 @@ pub async fn run_seed(
         depth: vec![],
         logs: vec![],
         phases_trained: 0,
+        phases_recalled: 0,
     };
     for regime in &spec.regimes {
         let keys = prefix_keys(spec, seed, &regime.phases);
@@ -172,9 +192,39 @@ pub async fn run_seed(
             model = match cache.get(&key) {
                 Some(trained) => trained.clone(),
                 None => {
-                    let (trained, log) =
-                        train_phase(&world, lengths, phase, model, key, host, &regime.name).await?;
-                    out.phases_trained += 1;
+                    let kept = match host.keeps_checkpoints() {
+                        true => host.recall(key).await,
+                        false => None,
+                    };
+                    // A kept checkpoint that does not fit is trained again.
+                    let recalled =
+                        kept.and_then(|c| Some((checkpoint::load(model.clone(), &c.weights).ok()?, c.log)));
+                    let (trained, log) = match recalled {
+                        Some((trained, log)) => {
+                            out.phases_recalled += 1;
+                            host.logged(&regime.name, &phase.name, &log);
+                            let stage = format!("{} (kept from an earlier run)", phase.name);
+                            report(host, phase.steps, &regime.name, &stage).await?;
+                            (trained, log)
+                        }
+                        None => {
+                            let (trained, log) =
+                                train_phase(&world, lengths, phase, model, key, host, &regime.name).await?;
+                            out.phases_trained += 1;
+                            if host.keeps_checkpoints() {
+                                let weights = checkpoint::weights(&trained).await?;
+                                host.keep(
+                                    key,
+                                    Checkpoint {
+                                        weights,
+                                        log: log.clone(),
+                                    },
+                                )
+                                .await;
+                            }
+                            (trained, log)
+                        }
+                    };
                     logs.push((phase.name.clone(), log));
                     cache.insert(key, trained.clone());
                     trained

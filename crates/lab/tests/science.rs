@@ -242,3 +242,64 @@ fn rl_against_the_flawed_grader_raises_exploits_and_the_correct_grader_does_not(
         honest("perfect reward")
     );
 }
+
+/// A host that keeps every trained prefix in memory, as the page keeps them
+/// in IndexedDB.
+#[derive(Default)]
+struct Keeper {
+    kept: std::collections::HashMap<u64, upbringing_lab::checkpoint::Checkpoint>,
+}
+
+impl upbringing_lab::experiment::Host for Keeper {
+    fn progress(&mut self, _: usize, _: &str, _: &str) -> bool {
+        true
+    }
+    fn keeps_checkpoints(&self) -> bool {
+        true
+    }
+    fn recall(
+        &mut self,
+        key: u64,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Option<upbringing_lab::checkpoint::Checkpoint>> + '_>,
+    > {
+        Box::pin(std::future::ready(self.kept.get(&key).cloned()))
+    }
+    fn keep(
+        &mut self,
+        key: u64,
+        checkpoint: upbringing_lab::checkpoint::Checkpoint,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
+        self.kept.insert(key, checkpoint);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+#[test]
+fn kept_prefixes_are_recalled_and_give_exactly_what_training_gave() {
+    let spec = shrunk(&["control", "ethics class"]);
+    let backend = Backend::flex();
+    let mut keeper = Keeper::default();
+    let first = pollster::block_on(run_seed(&spec, &backend, 3, &mut keeper)).unwrap();
+    assert_eq!((first.phases_trained, first.phases_recalled), (3, 0));
+    assert_eq!(keeper.kept.len(), 3);
+    let again = pollster::block_on(run_seed(&spec, &backend, 3, &mut keeper)).unwrap();
+    assert_eq!((again.phases_trained, again.phases_recalled), (0, 3));
+    assert_eq!(
+        again.rows, first.rows,
+        "recalled weights score exactly as trained ones"
+    );
+    assert_eq!(again.logs, first.logs);
+    assert_eq!(again.depth, first.depth);
+    // Change only the last phase: the shared prefix is recalled, the rest trained.
+    let mut edited = spec.clone();
+    edited.regimes[1].phases[2].steps += 1;
+    let third = pollster::block_on(run_seed(&edited, &backend, 3, &mut keeper)).unwrap();
+    assert_eq!((third.phases_trained, third.phases_recalled), (1, 2));
+    // A checkpoint of the wrong size is refused, not half-loaded.
+    let model = upbringing_lab::presets::preset("quick").unwrap();
+    let world = model.world.build().unwrap();
+    let gpt = model.model.gpt(&world).init(&backend.device);
+    let err = upbringing_lab::checkpoint::load(gpt, &[0.0; 7]).unwrap_err();
+    assert!(err.to_string().contains("does not fit"), "{err}");
+}
