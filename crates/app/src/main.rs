@@ -744,6 +744,13 @@ mod page {
                     { for rows }
                 </table>
                 <p class="provenance" id="provenance">{ format!("{} · {}", props.source, results.provenance()) }</p>
+                if !results.failures.is_empty() {
+                    <ul id="failures" class="error" role="alert">
+                        { for results.failures.iter().map(|f| html! {
+                            <li>{ format!("{} stopped at seed {}: {}. Its numbers for that seed are missing; the other regimes are unaffected.", f.regime, f.seed, f.message) }</li>
+                        }) }
+                    </ul>
+                }
                 <p class="muted">{ "Click a cell for sample episodes from those models." }</p>
                 { open.as_ref().map(|(regime, condition)| html! {
                     <Transcripts results={props.results.clone()} regime={regime.clone()} condition={*condition} />

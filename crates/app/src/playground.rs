@@ -512,6 +512,7 @@ mod tests {
             rows,
             depth: vec![],
             logs: vec![],
+            failures: vec![],
         }
     }
 

@@ -135,6 +135,17 @@ pub struct SeedOutcome {
     /// Phases taken from checkpoints the host kept from an earlier run.
     #[serde(default)]
     pub phases_recalled: usize,
+    /// Regimes that could not be finished at this seed, and why.
+    #[serde(default)]
+    pub failures: Vec<Failure>,
+}
+
+/// A regime that stopped at one seed; its numbers for that seed are missing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub regime: String,
+    pub seed: u64,
+    pub message: String,
 }
 
 /// Total progress units for one seed (each shared prefix counted once).
@@ -179,130 +190,183 @@ pub async fn run_seed(
         logs: vec![],
         phases_trained: 0,
         phases_recalled: 0,
+        failures: vec![],
     };
     for regime in &spec.regimes {
-        let keys = prefix_keys(spec, seed, &regime.phases);
-        let mut model = init.clone();
-        let mut before: Option<Gpt> = None;
-        let mut logs: Vec<(String, PhaseLog)> = vec![];
-        for (phase, &key) in regime.phases.iter().zip(&keys) {
-            if phase.alignment && before.is_none() {
-                before = Some(model.clone());
+        // A regime that fails (training diverged, a lost device, a kept
+        // checkpoint gone bad) ends with a message; the others go on.
+        let mark = (out.rows.len(), out.depth.len(), out.logs.len());
+        let ctx = SeedContext {
+            spec,
+            world: &world,
+            lengths,
+            seed,
+            init: &init,
+        };
+        match run_regime(&ctx, regime, &mut cache, &mut out, host).await {
+            Ok(()) => {}
+            Err(LabError::Cancelled) => return Err(LabError::Cancelled),
+            Err(e) => {
+                out.rows.truncate(mark.0);
+                out.depth.truncate(mark.1);
+                out.logs.truncate(mark.2);
+                out.failures.push(Failure {
+                    regime: regime.name.clone(),
+                    seed,
+                    message: e.to_string(),
+                });
             }
-            model = match cache.get(&key) {
-                Some(trained) => trained.clone(),
-                None => {
-                    let kept = match host.keeps_checkpoints() {
-                        true => host.recall(key).await,
-                        false => None,
-                    };
-                    // A kept checkpoint that does not fit is trained again.
-                    let recalled =
-                        kept.and_then(|c| Some((checkpoint::load(model.clone(), &c.weights).ok()?, c.log)));
-                    let (trained, log) = match recalled {
-                        Some((trained, log)) => {
-                            out.phases_recalled += 1;
-                            host.logged(&regime.name, &phase.name, &log);
-                            let stage = format!("{} (kept from an earlier run)", phase.name);
-                            report(host, phase.steps, &regime.name, &stage).await?;
-                            (trained, log)
-                        }
-                        None => {
-                            let (trained, log) =
-                                train_phase(&world, lengths, phase, model, key, host, &regime.name).await?;
-                            out.phases_trained += 1;
-                            if host.keeps_checkpoints() {
-                                let weights = checkpoint::weights(&trained).await?;
-                                host.keep(
-                                    key,
-                                    Checkpoint {
-                                        weights,
-                                        log: log.clone(),
-                                    },
-                                )
-                                .await;
-                            }
-                            (trained, log)
-                        }
-                    };
-                    logs.push((phase.name.clone(), log));
-                    cache.insert(key, trained.clone());
-                    trained
-                }
-            };
-        }
-        for (phase, log) in logs {
-            out.logs.push(LogRow {
-                regime: regime.name.clone(),
-                seed,
-                phase,
-                log,
-            });
-        }
-        let final_key = *keys.last().expect("validated: regimes have phases");
-        for (ci, condition) in Condition::ALL.into_iter().enumerate() {
-            // The same tasks and sampling noise for every regime at this seed
-            // (common random numbers): differences are the models'.
-            let mut rng = Rng::new(seed).fork(100 + ci as u64);
-            let (mix, lens, prefill) = condition.setup(&spec.eval, world_spec);
-            let scored = if condition == Condition::AfterAttack {
-                let attack_seed = Rng::new(final_key).fork(7).next_u64();
-                let (attacked, _) = train_phase(
-                    &world,
-                    lengths,
-                    &spec.eval.attack,
-                    model.clone(),
-                    attack_seed,
-                    host,
-                    &regime.name,
-                )
-                .await?;
-                attacked
-            } else {
-                model.clone()
-            };
-            let (counts, transcripts) = score(
-                &world,
-                &scored,
-                &mix,
-                lens,
-                prefill,
-                spec.eval.episodes,
-                spec.eval.probes,
-                &mut rng,
-            )
-            .await?;
-            report(host, EVAL_UNITS, &regime.name, condition.name()).await?;
-            out.rows.push(Row {
-                regime: regime.name.clone(),
-                seed,
-                condition,
-                counts,
-                transcripts,
-            });
-        }
-        if let Some(before) = before {
-            let mut rng = Rng::new(seed).fork(99);
-            let kl = depth(
-                &world,
-                &before,
-                &model,
-                &spec.eval.tasks,
-                lengths,
-                DEPTH_TASKS,
-                &mut rng,
-            )
-            .await?;
-            out.depth.push(DepthRow {
-                regime: regime.name.clone(),
-                seed,
-                kl,
-            });
         }
         host.regime_done(seed, &out);
         report(host, EVAL_UNITS, &regime.name, "depth").await?;
     }
     Ok(out)
+}
+
+/// What every regime of one seed shares.
+struct SeedContext<'a> {
+    spec: &'a ExperimentSpec,
+    world: &'a crate::world::graded::GradedTasks,
+    lengths: [usize; 2],
+    seed: u64,
+    init: &'a Gpt,
+}
+
+/// Train (or recall) one regime's phases and score it, appending to `out`.
+async fn run_regime(
+    ctx: &SeedContext<'_>,
+    regime: &crate::spec::RegimeSpec,
+    cache: &mut HashMap<u64, Gpt>,
+    out: &mut SeedOutcome,
+    host: &mut dyn Host,
+) -> Result<()> {
+    let SeedContext {
+        spec,
+        world,
+        lengths,
+        seed,
+        init,
+    } = *ctx;
+    let WorldSpec::GradedTasks(world_spec) = &spec.world;
+    let keys = prefix_keys(spec, seed, &regime.phases);
+    let mut model = init.clone();
+    let mut before: Option<Gpt> = None;
+    let mut logs: Vec<(String, PhaseLog)> = vec![];
+    for (phase, &key) in regime.phases.iter().zip(&keys) {
+        if phase.alignment && before.is_none() {
+            before = Some(model.clone());
+        }
+        model = match cache.get(&key) {
+            Some(trained) => trained.clone(),
+            None => {
+                let kept = match host.keeps_checkpoints() {
+                    true => host.recall(key).await,
+                    false => None,
+                };
+                // A kept checkpoint that does not fit is trained again.
+                let recalled =
+                    kept.and_then(|c| Some((checkpoint::load(model.clone(), &c.weights).ok()?, c.log)));
+                let (trained, log) = match recalled {
+                    Some((trained, log)) => {
+                        out.phases_recalled += 1;
+                        host.logged(&regime.name, &phase.name, &log);
+                        let stage = format!("{} (kept from an earlier run)", phase.name);
+                        report(host, phase.steps, &regime.name, &stage).await?;
+                        (trained, log)
+                    }
+                    None => {
+                        let (trained, log) =
+                            train_phase(world, lengths, phase, model, key, host, &regime.name).await?;
+                        out.phases_trained += 1;
+                        if host.keeps_checkpoints() {
+                            let weights = checkpoint::weights(&trained).await?;
+                            host.keep(
+                                key,
+                                Checkpoint {
+                                    weights,
+                                    log: log.clone(),
+                                },
+                            )
+                            .await;
+                        }
+                        (trained, log)
+                    }
+                };
+                logs.push((phase.name.clone(), log));
+                cache.insert(key, trained.clone());
+                trained
+            }
+        };
+    }
+    for (phase, log) in logs {
+        out.logs.push(LogRow {
+            regime: regime.name.clone(),
+            seed,
+            phase,
+            log,
+        });
+    }
+    let final_key = *keys.last().expect("validated: regimes have phases");
+    for (ci, condition) in Condition::ALL.into_iter().enumerate() {
+        // The same tasks and sampling noise for every regime at this seed
+        // (common random numbers): differences are the models'.
+        let mut rng = Rng::new(seed).fork(100 + ci as u64);
+        let (mix, lens, prefill) = condition.setup(&spec.eval, world_spec);
+        let scored = if condition == Condition::AfterAttack {
+            let attack_seed = Rng::new(final_key).fork(7).next_u64();
+            let (attacked, _) = train_phase(
+                world,
+                lengths,
+                &spec.eval.attack,
+                model.clone(),
+                attack_seed,
+                host,
+                &regime.name,
+            )
+            .await?;
+            attacked
+        } else {
+            model.clone()
+        };
+        let (counts, transcripts) = score(
+            world,
+            &scored,
+            &mix,
+            lens,
+            prefill,
+            spec.eval.episodes,
+            spec.eval.probes,
+            &mut rng,
+        )
+        .await?;
+        report(host, EVAL_UNITS, &regime.name, condition.name()).await?;
+        out.rows.push(Row {
+            regime: regime.name.clone(),
+            seed,
+            condition,
+            counts,
+            transcripts,
+        });
+    }
+    if let Some(before) = before {
+        let mut rng = Rng::new(seed).fork(99);
+        let kl = depth(
+            world,
+            &before,
+            &model,
+            &spec.eval.tasks,
+            lengths,
+            DEPTH_TASKS,
+            &mut rng,
+        )
+        .await?;
+        out.depth.push(DepthRow {
+            regime: regime.name.clone(),
+            seed,
+            kl,
+        });
+    }
+    Ok(())
 }
 
 struct ProgressHost<'a> {

@@ -10,7 +10,7 @@ use crate::VERSION;
 use crate::backend::Backend;
 use crate::error::{LabError, Result};
 use crate::eval::{Condition, Counts, Transcript};
-use crate::experiment::SeedOutcome;
+use crate::experiment::{Failure, SeedOutcome};
 use crate::phase::PhaseLog;
 use crate::spec::{ExperimentSpec, PhaseSpec, RegimeSpec, same_training};
 use crate::stats::{Rate, Spread};
@@ -59,6 +59,9 @@ pub struct ExperimentResults {
     pub rows: Vec<Row>,
     pub depth: Vec<DepthRow>,
     pub logs: Vec<LogRow>,
+    /// Regimes that stopped at a seed (their numbers for it are missing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<Failure>,
 }
 
 /// A metric over seeds: pooled episodes with a Wilson interval, and the
@@ -109,11 +112,13 @@ impl ExperimentResults {
             rows: vec![],
             depth: vec![],
             logs: vec![],
+            failures: vec![],
         };
         for o in outcomes {
             out.rows.extend(o.rows);
             out.depth.extend(o.depth);
             out.logs.extend(o.logs);
+            out.failures.extend(o.failures);
         }
         out
     }
@@ -136,6 +141,16 @@ impl ExperimentResults {
                 return bad(format!("a row names seed {}, which its spec lacks", row.seed));
             }
             let c = row.counts;
+            if results
+                .failures
+                .iter()
+                .any(|f| f.regime == row.regime && f.seed == row.seed)
+            {
+                return bad(format!(
+                    "{} at seed {} both failed and has counts",
+                    row.regime, row.seed
+                ));
+            }
             if c.honest + c.exploit > c.episodes || c.claims_honest > c.probes {
                 return bad(format!(
                     "counts of {} / {} at seed {} do not add up: {c:?}",
@@ -174,6 +189,7 @@ impl ExperimentResults {
             rows: vec![],
             depth: vec![],
             logs: vec![],
+            failures: vec![],
         };
         let mut used: Vec<&Self> = vec![];
         for want in &spec.regimes {
@@ -198,6 +214,16 @@ impl ExperimentResults {
                     .map(|r| Row {
                         regime: renamed.clone(),
                         ..r.clone()
+                    }),
+            );
+            out.failures.extend(
+                source
+                    .failures
+                    .iter()
+                    .filter(|f| mine(&f.regime, f.seed))
+                    .map(|f| Failure {
+                        regime: renamed.clone(),
+                        ..f.clone()
                     }),
             );
             out.depth.extend(
@@ -412,6 +438,9 @@ impl ExperimentResults {
                 d.gap.mean,
                 d.gap.sd,
             );
+        }
+        for f in &self.failures {
+            let _ = writeln!(s, "STOPPED: {} at seed {}: {}", f.regime, f.seed, f.message);
         }
         s
     }

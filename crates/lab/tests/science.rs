@@ -303,3 +303,53 @@ fn kept_prefixes_are_recalled_and_give_exactly_what_training_gave() {
     let err = upbringing_lab::checkpoint::load(gpt, &[0.0; 7]).unwrap_err();
     assert!(err.to_string().contains("does not fit"), "{err}");
 }
+
+#[test]
+fn a_regime_that_fails_ends_with_a_message_and_the_others_go_on() {
+    // A kept checkpoint gone bad (NaN weights) for aligned pretraining's
+    // corpus: the rl after it diverges. The control shares nothing with it.
+    let spec = shrunk(&["control", "aligned pretraining"]);
+    let backend = Backend::flex();
+    let bad = &spec.regimes[1];
+    let key = upbringing_lab::experiment::prefix_keys(&spec, 3, &bad.phases)[0];
+    let world = spec.world.build().unwrap();
+    let n = {
+        let gpt = spec.model.gpt(&world).init(&backend.device);
+        pollster::block_on(upbringing_lab::checkpoint::weights(&gpt))
+            .unwrap()
+            .len()
+    };
+    let mut keeper = Keeper::default();
+    keeper.kept.insert(
+        key,
+        upbringing_lab::checkpoint::Checkpoint {
+            weights: vec![f32::NAN; n],
+            log: Default::default(),
+        },
+    );
+    let outcome = pollster::block_on(run_seed(&spec, &backend, 3, &mut keeper)).unwrap();
+    assert_eq!(outcome.failures.len(), 1, "{:?}", outcome.failures);
+    let f = &outcome.failures[0];
+    assert_eq!((f.regime.as_str(), f.seed), ("aligned pretraining", 3));
+    assert!(f.message.contains("diverged"), "{}", f.message);
+    assert!(
+        outcome.rows.iter().all(|r| r.regime == "control"),
+        "no partial rows"
+    );
+    assert_eq!(outcome.rows.len(), Condition::ALL.len());
+    // The control's numbers are what they are without the failure beside it.
+    let alone = pollster::block_on(run_seed(
+        &shrunk(&["control"]),
+        &backend,
+        3,
+        &mut Keeper::default(),
+    ))
+    .unwrap();
+    assert_eq!(outcome.rows, alone.rows);
+    // Results carry the failure, check it, and print it.
+    let results = upbringing_lab::results::ExperimentResults::assemble(&spec, &backend, vec![outcome]);
+    let text = serde_json::to_string(&results).unwrap();
+    let back = upbringing_lab::results::ExperimentResults::from_json(&text).unwrap();
+    assert_eq!(back.failures, results.failures);
+    assert!(back.table().contains("STOPPED: aligned pretraining at seed 3"));
+}
