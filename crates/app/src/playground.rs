@@ -162,9 +162,11 @@ impl Playground {
         }
     }
 
-    /// Could `edit` be made now (valid, and allowed by the rules)?
+    /// Would `edit` change anything now (valid, allowed by the rules, and
+    /// not a no-op such as moving the first regime up)?
     pub fn allows(&self, edit: &Edit) -> bool {
-        !self.running() && edit::apply(&self.spec, edit).is_ok_and(|s| self.rules.allows(&s).is_ok())
+        !self.running()
+            && edit::apply(&self.spec, edit).is_ok_and(|s| s != self.spec && self.rules.allows(&s).is_ok())
     }
 
     /// How the design and its results fare against the exercise, if this
@@ -545,6 +547,10 @@ mod tests {
             p.edit_error
         );
         assert!(!p.allows(&Edit::RemoveRegime(0)) && !p.allows(&Edit::RenameRegime(1, "x".into())));
+        assert!(
+            !p.allows(&Edit::MoveRegime(0, -1)),
+            "a no-op is not offered either"
+        );
         assert!(p.select("quick").is_err(), "an exercise is its own experiment");
         // What is free changes; the shipped results answer the new design at once.
         assert!(p.edit(&Edit::SetPhase(1, 2, PhaseField::SftHonest, "1".into())));

@@ -171,7 +171,7 @@ type ClickEdit<'a> = &'a dyn Fn(Edit) -> Callback<MouseEvent>;
 /// A lock beside a setting the link fixes (the input is disabled too).
 fn fixed_mark(fixed: bool) -> Html {
     if fixed {
-        html! { <span class="fixed-mark" title="fixed by this link or exercise">{ " 🔒" }</span> }
+        html! { <span class="fixed-mark" title="fixed by this link or exercise">{ " · fixed" }</span> }
     } else {
         html! {}
     }
