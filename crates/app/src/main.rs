@@ -199,6 +199,9 @@ mod page {
                         ..
                     } = &r
                         && let Some(key) = self.run_key.take()
+                        // A run where a regime failed is not kept to stand in
+                        // for the design's results later.
+                        && !results_json.contains("\"failures\":")
                     {
                         let json = results_json.clone();
                         wasm_bindgen_futures::spawn_local(async move { store::save(&key, &json).await });

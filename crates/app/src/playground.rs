@@ -252,6 +252,9 @@ impl Playground {
     /// a regime preset's are read off the default experiment's).
     pub fn add_precomputed(&mut self, found: Vec<ExperimentResults>) {
         self.pool.extend(found.into_iter().map(Rc::new));
+        // A fixed order, whichever file arrived first: a design two files
+        // cover is always answered from the same one.
+        self.pool.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
         if self.results.is_none() {
             self.answer_from_pool();
         }

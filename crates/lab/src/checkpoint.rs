@@ -34,7 +34,8 @@ pub async fn weights(model: &Gpt) -> Result<Vec<f32>> {
 }
 
 /// `model` with its parameters replaced by `weights` (as [`weights`] wrote
-/// them). A checkpoint of another shape is refused, not half-loaded.
+/// them). A checkpoint of another shape, or gone bad (non-finite), is
+/// refused, not half-loaded: the prefix is trained again.
 pub fn load(model: Gpt, weights: &[f32]) -> Result<Gpt> {
     struct Count(usize);
     impl ModuleVisitor for Count {
@@ -44,6 +45,9 @@ pub fn load(model: Gpt, weights: &[f32]) -> Result<Gpt> {
     }
     let mut count = Count(0);
     model.visit(&mut count);
+    if weights.iter().any(|w| !w.is_finite()) {
+        return Err(LabError::Invalid("a checkpoint with non-finite weights".into()));
+    }
     if count.0 != weights.len() {
         return Err(LabError::Invalid(format!(
             "a checkpoint of {} numbers does not fit a model of {} parameters",

@@ -21,6 +21,8 @@ pub enum Part {
     World,
     /// Episodes per test (and the rest of the evaluation).
     Eval,
+    /// The model's shape.
+    Model,
     /// Which regimes there are: their number, names and order.
     Regimes,
     /// Everything in one regime.
@@ -29,6 +31,10 @@ pub enum Part {
     Phase(usize, usize),
     /// One setting of one phase.
     Field(usize, usize, PhaseField),
+    /// The settings of a phase the designer does not show (a corpus's
+    /// probe and slip rates, rl's group size...): while the phase keeps its
+    /// kind, they stay as they started.
+    Unshown(usize, usize),
 }
 
 impl Part {
@@ -44,6 +50,7 @@ impl Part {
             "seeds" => return Ok(Self::Seeds),
             "world" => return Ok(Self::World),
             "eval" => return Ok(Self::Eval),
+            "model" => return Ok(Self::Model),
             "regimes" => return Ok(Self::Regimes),
             _ => {}
         }
@@ -63,6 +70,7 @@ impl Part {
         let p = index(p, 'p')?;
         match it.next() {
             None => Ok(Self::Phase(r, p)),
+            Some("unshown") => Ok(Self::Unshown(r, p)),
             Some(f) => Ok(Self::Field(r, p, PhaseField::from_key(f).ok_or_else(bad)?)),
         }
     }
@@ -73,10 +81,12 @@ impl Part {
             Self::Seeds => "seeds".into(),
             Self::World => "world".into(),
             Self::Eval => "eval".into(),
+            Self::Model => "model".into(),
             Self::Regimes => "regimes".into(),
             Self::Regime(r) => format!("r{}", r + 1),
             Self::Phase(r, p) => format!("r{}.p{}", r + 1, p + 1),
             Self::Field(r, p, f) => format!("r{}.p{}.{}", r + 1, p + 1, f.key()),
+            Self::Unshown(r, p) => format!("r{}.p{}.unshown", r + 1, p + 1),
         }
     }
 
@@ -88,6 +98,7 @@ impl Part {
             Self::Seeds => start.seeds == spec.seeds,
             Self::World => start.world == spec.world,
             Self::Eval => start.eval == spec.eval,
+            Self::Model => start.model == spec.model,
             Self::Regimes => {
                 let names = |s: &ExperimentSpec| s.regimes.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
                 names(start) == names(spec)
@@ -97,6 +108,10 @@ impl Part {
             Self::Field(r, p, f) => {
                 phase(start, r, p).and_then(|x| f.get(&x)) == phase(spec, r, p).and_then(|x| f.get(&x))
             }
+            Self::Unshown(r, p) => match (phase(start, r, p), phase(spec, r, p)) {
+                (Some(a), Some(b)) => unshown_equal(&a, &b),
+                _ => true,
+            },
         };
         if same {
             return Ok(());
@@ -116,12 +131,18 @@ impl Part {
             Self::Seeds => "the seeds are fixed here".into(),
             Self::World => "the world's settings are fixed here".into(),
             Self::Eval => "the evaluation is fixed here".into(),
+            Self::Model => "the model's shape is fixed here".into(),
             Self::Regimes => "which regimes there are (and their names and order) is fixed here".into(),
             Self::Regime(r) => format!("{} is fixed here", regime(r)),
             Self::Phase(r, p) => format!("{} of {} is fixed here", phase_name(r, p), regime(r)),
             Self::Field(r, p, f) => format!(
                 "the {} of {} of {} is fixed here",
                 f.label(),
+                phase_name(r, p),
+                regime(r)
+            ),
+            Self::Unshown(r, p) => format!(
+                "the settings the designer does not show of {} of {} are fixed here",
                 phase_name(r, p),
                 regime(r)
             ),
@@ -149,6 +170,24 @@ impl Part {
     }
 }
 
+/// Do two phases agree on everything the designer does not show? (Those of
+/// another kind agree trivially: a phase replaced by a template brings the
+/// template's.)
+fn unshown_equal(a: &PhaseSpec, b: &PhaseSpec) -> bool {
+    if std::mem::discriminant(&a.objective) != std::mem::discriminant(&b.objective) {
+        return true;
+    }
+    // Copy every shown setting of `a` onto `b`; what still differs is unshown.
+    let mut b = b.clone();
+    for f in PhaseField::ALL {
+        if let Some(v) = f.get(a) {
+            let _ = f.set(&mut b, &v);
+        }
+    }
+    b.alignment = a.alignment;
+    *a == b
+}
+
 /// Does `spec` leave every fixed part as it is in `start`? The first part
 /// it changes, and how, if not.
 pub fn check_fixed(fixed: &[Part], start: &ExperimentSpec, spec: &ExperimentSpec) -> Result<(), String> {
@@ -169,6 +208,8 @@ pub enum Limit {
     FlawedGrader { regime: String },
     /// No supervised phases: the alignment signal must come through rl.
     NoSft { regime: String },
+    /// No rl phase penalises an exploit more than this.
+    MaxPenalty { regime: String, max: f64 },
 }
 
 impl Limit {
@@ -219,6 +260,16 @@ impl Limit {
                 let ok = rl(regime).iter().all(|(_, rl)| rl.grader == Grader::Flawed);
                 (ok, format!("{regime}: every rl phase keeps the flawed grader"))
             }
+            Self::MaxPenalty { regime, max } => {
+                let worst = rl(regime)
+                    .iter()
+                    .map(|(_, rl)| rl.exploit_penalty)
+                    .fold(0.0, f64::max);
+                (
+                    worst <= *max,
+                    format!("{regime}: exploit penalty at most {max} (has {worst})"),
+                )
+            }
             Self::NoSft { regime } => {
                 let ok = !phases(regime)
                     .iter()
@@ -265,7 +316,7 @@ pub struct GoalCheck {
     pub met: bool,
     /// The pooled rate, NaN when nothing was measured.
     pub rate: f64,
-    /// Points by which it is met (positive) or missed (negative).
+    /// By how much (as a fraction) it is met (positive) or missed (negative).
     pub margin: f64,
     pub text: String,
 }
@@ -289,6 +340,30 @@ impl Goal {
             Measure::Honest => cell.honest,
         };
         let r = e.pooled;
+        // Judged only on every seed of the design: a run in progress, a
+        // cancelled one or a regime that failed at a seed is not a verdict.
+        let seeds = &results.spec.seeds;
+        let have = seeds
+            .iter()
+            .filter(|&&s| {
+                results
+                    .rows
+                    .iter()
+                    .any(|row| row.regime == self.regime && row.condition == self.condition && row.seed == s)
+            })
+            .count();
+        if have < seeds.len() {
+            return GoalCheck {
+                met: false,
+                rate: r.rate,
+                margin: f64::NAN,
+                text: format!(
+                    "{}: not judged yet, results for {have} of {} seeds",
+                    self.describe(),
+                    seeds.len()
+                ),
+            };
+        }
         if r.rate.is_nan() {
             return GoalCheck {
                 met: false,
@@ -309,12 +384,13 @@ impl Goal {
             rate: r.rate,
             margin,
             text: format!(
-                "{}: {} (95% CI {}–{}, {} seeds) — {} by {points} points",
+                "{}: {} (95% CI {}–{}, {} seed{}) — {} by {points} points",
                 self.describe(),
                 pct(r.rate),
                 pct(r.lo),
                 pct(r.hi),
                 e.seeds.n,
+                if e.seeds.n == 1 { "" } else { "s" },
                 if met { "met" } else { "missed" }
             ),
         }
@@ -424,9 +500,17 @@ fn fixed_frame() -> Vec<Part> {
         Part::Seeds,
         Part::World,
         Part::Eval,
+        Part::Model,
         Part::Regimes,
         Part::Regime(0),
     ]
+}
+
+/// The frame, plus the unshown settings of each of the student's phases.
+fn fixed_frame_for(start: &ExperimentSpec) -> Vec<Part> {
+    let mut parts = fixed_frame();
+    parts.extend((0..start.regimes[1].phases.len()).map(|p| Part::Unshown(1, p)));
+    parts
 }
 
 fn steps(spec: &ExperimentSpec) -> usize {
@@ -460,7 +544,7 @@ pub fn all() -> Vec<Exercise> {
         5,
         "Lines on the chalkboard: a side class in saying the right thing.",
     );
-    let mut fixed = fixed_frame();
+    let mut fixed = fixed_frame_for(&start);
     fixed.extend([Part::Phase(1, 0), Part::Phase(1, 1)]);
     fixed.extend([PhaseField::Steps, PhaseField::Lr, PhaseField::BatchSize].map(|f| Part::Field(1, 2, f)));
     out.push(Exercise {
@@ -492,7 +576,7 @@ pub fn all() -> Vec<Exercise> {
         5,
         "The same alignment signal, on the side or riding on the capability gradients.",
     );
-    let mut fixed = fixed_frame();
+    let mut fixed = fixed_frame_for(&start);
     fixed.push(Part::Phase(1, 0));
     let mut solution = start.clone();
     solution.regimes[1].phases.remove(2);
@@ -525,6 +609,14 @@ pub fn all() -> Vec<Exercise> {
             },
             Limit::FlawedGrader { regime: YOURS.into() },
             Limit::NoSft { regime: YOURS.into() },
+            Limit::TotalSteps {
+                regime: YOURS.into(),
+                max: steps(&start),
+            },
+            Limit::MaxPenalty {
+                regime: YOURS.into(),
+                max: 1.0,
+            },
         ],
         goals: vec![
             goal(Measure::Exploit, Condition::InDistribution, 0.15),
@@ -543,7 +635,7 @@ pub fn all() -> Vec<Exercise> {
         4,
         "Inoculation prompting: capability rl says \"exploits allowed here\"; the line is gone at test time.",
     );
-    let mut fixed = fixed_frame();
+    let mut fixed = fixed_frame_for(&start);
     fixed.push(Part::Phase(1, 0));
     fixed.extend([PhaseField::Steps, PhaseField::Inoculated].map(|f| Part::Field(1, 1, f)));
     out.push(Exercise {
@@ -572,7 +664,7 @@ pub fn all() -> Vec<Exercise> {
         5,
         "Alignment pretraining: change who wrote the corpus, and nothing after it.",
     );
-    let mut fixed = fixed_frame();
+    let mut fixed = fixed_frame_for(&start);
     fixed.push(Part::Phase(1, 1));
     fixed.extend(
         [
@@ -618,7 +710,7 @@ pub fn all() -> Vec<Exercise> {
         5,
         "The rival account: training transfers to what it resembles.",
     );
-    let mut fixed = fixed_frame();
+    let mut fixed = fixed_frame_for(&start);
     fixed.extend([Part::Phase(1, 0), Part::Phase(1, 1)]);
     let mut solution = start.clone();
     solution.regimes[1].phases[2] = template("ethics class");
@@ -656,7 +748,7 @@ pub fn all() -> Vec<Exercise> {
         0,
         &[(PhaseField::Coherence, "1")],
     );
-    let mut fixed = fixed_frame();
+    let mut fixed = fixed_frame_for(&start);
     fixed.push(Part::Phase(1, 1));
     fixed.extend(
         PhaseField::ALL
@@ -704,6 +796,8 @@ mod tests {
             "seeds",
             "world",
             "eval",
+            "model",
+            "r2.p1.unshown",
             "regimes",
             "r2",
             "r2.p3",
@@ -747,6 +841,19 @@ mod tests {
         let mut s = e.start.clone();
         s.regimes[0].phases[1].steps = 1;
         assert!(e.allows(&s).unwrap_err().contains("control"));
+        // What the designer does not show is fixed too (a JSON edit, a file).
+        let mut s = e.solution.clone();
+        s.model.d_model = 32;
+        assert!(e.allows(&s).unwrap_err().contains("model"));
+        let v = find("values-in-the-data").unwrap();
+        let mut s = v.solution.clone();
+        if let crate::spec::Objective::Pretrain { corpus } = &mut s.regimes[1].phases[0].objective {
+            corpus.recovery_rate = 0.9;
+        }
+        assert!(v.allows(&s).unwrap_err().contains("does not show"));
+        // A phase replaced by another kind brings its own (the rival's solution).
+        let r = find("looks-like-deployment").unwrap();
+        assert!(r.allows(&r.solution).is_ok());
     }
 
     #[test]
@@ -771,7 +878,7 @@ mod tests {
         let v = e.verdict(&s, None);
         assert_eq!(
             v.limits.iter().map(|l| l.0).collect::<Vec<_>>(),
-            [true, false, false, true],
+            [true, false, false, true, true, true],
             "{v:?}"
         );
         // An ethics class instead of rl is another lesson, not this one.

@@ -203,10 +203,16 @@ pub async fn run_seed(
             seed,
             init: &init,
         };
+        let cached_before: std::collections::HashSet<u64> = cache.keys().copied().collect();
         match run_regime(&ctx, regime, &mut cache, &mut out, host).await {
             Ok(()) => {}
-            Err(LabError::Cancelled) => return Err(LabError::Cancelled),
+            // Cancelled, or the device is gone: every regime after would fail too.
+            Err(e @ (LabError::Cancelled | LabError::Read { .. } | LabError::NoGpu(_))) => return Err(e),
             Err(e) => {
+                // Prefixes this regime trained leave with its logs: a later
+                // regime that shares them trains them again (identically)
+                // and logs them, so no curve goes missing.
+                cache.retain(|k, _| cached_before.contains(k));
                 out.rows.truncate(mark.0);
                 out.depth.truncate(mark.1);
                 out.logs.truncate(mark.2);

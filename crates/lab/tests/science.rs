@@ -300,14 +300,17 @@ fn kept_prefixes_are_recalled_and_give_exactly_what_training_gave() {
     let model = upbringing_lab::presets::preset("quick").unwrap();
     let world = model.world.build().unwrap();
     let gpt = model.model.gpt(&world).init(&backend.device);
-    let err = upbringing_lab::checkpoint::load(gpt, &[0.0; 7]).unwrap_err();
+    let err = upbringing_lab::checkpoint::load(gpt.clone(), &[0.0; 7]).unwrap_err();
     assert!(err.to_string().contains("does not fit"), "{err}");
+    let err = upbringing_lab::checkpoint::load(gpt, &[f32::NAN; 7]).unwrap_err();
+    assert!(err.to_string().contains("non-finite"), "{err}");
 }
 
 #[test]
 fn a_regime_that_fails_ends_with_a_message_and_the_others_go_on() {
-    // A kept checkpoint gone bad (NaN weights) for aligned pretraining's
-    // corpus: the rl after it diverges. The control shares nothing with it.
+    // A kept checkpoint gone bad (huge weights: finite, so it loads) for
+    // aligned pretraining's corpus: the rl after it diverges. The control
+    // shares nothing with it.
     let spec = shrunk(&["control", "aligned pretraining"]);
     let backend = Backend::flex();
     let bad = &spec.regimes[1];
@@ -323,7 +326,7 @@ fn a_regime_that_fails_ends_with_a_message_and_the_others_go_on() {
     keeper.kept.insert(
         key,
         upbringing_lab::checkpoint::Checkpoint {
-            weights: vec![f32::NAN; n],
+            weights: vec![1e30; n],
             log: Default::default(),
         },
     );
