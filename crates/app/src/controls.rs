@@ -104,15 +104,7 @@ impl Rules {
     /// that these rules fix.
     pub fn allows(&self, spec: &ExperimentSpec) -> Result<(), String> {
         let Some(start) = &self.start else { return Ok(()) };
-        let parts: Vec<Part> = self
-            .fixed
-            .iter()
-            .chain(&self.hidden)
-            .filter_map(|c| match c {
-                Control::Part(p) => Some(*p),
-                _ => None,
-            })
-            .collect();
+        let parts: Vec<Part> = self.parts(|_| true).collect();
         exercise::check_fixed(&parts, start, spec)
     }
 
@@ -138,6 +130,7 @@ impl Rules {
         self.hides(Control::Part(Part::Regime(r)))
     }
 
+    /// The experiment parts among the fixed and hidden controls that `keep` takes.
     fn parts(&self, keep: impl Fn(Control) -> bool) -> impl Iterator<Item = Part> {
         let mut all: Vec<Control> = self.fixed.clone();
         all.extend(self.hidden.iter().copied());

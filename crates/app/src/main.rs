@@ -193,25 +193,32 @@ mod page {
         fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
             let request = match msg {
                 Msg::Report(r) => {
-                    if let Report::RunResults {
-                        results_json,
-                        complete: true,
-                        ..
-                    } = &r
-                        && let Some(key) = self.run_key.take()
-                        // A run where a regime failed is not kept to stand in
-                        // for the design's results later.
-                        && !results_json.contains("\"failures\":")
-                    {
-                        let json = results_json.clone();
-                        wasm_bindgen_futures::spawn_local(async move { store::save(&key, &json).await });
-                    }
+                    let finished = match &r {
+                        Report::RunResults {
+                            results_json,
+                            complete: true,
+                            ..
+                        } => Some(results_json.clone()),
+                        _ => None,
+                    };
                     let about_run = matches!(
                         r,
                         Report::RunProgress(_) | Report::RunResults { .. } | Report::RunCurve { .. }
                     ) || self.playground.running();
                     if !(about_run && Rc::make_mut(&mut self.playground).apply(r.clone())) {
                         self.state.apply(r);
+                    }
+                    // Keep a finished run, unless a regime failed in it: that
+                    // one should not stand in for the design's results later.
+                    if let Some(json) = finished
+                        && let Some(key) = self.run_key.take()
+                        && self
+                            .playground
+                            .results
+                            .as_ref()
+                            .is_some_and(|(r, _)| r.failures.is_empty())
+                    {
+                        wasm_bindgen_futures::spawn_local(async move { store::save(&key, &json).await });
                     }
                     if !self.playground.running() {
                         self.run_lock = None; // let the next run on this page start

@@ -128,8 +128,7 @@ impl DemoRun {
     pub fn new(config: DemoConfig, backend: Backend) -> Result<Self> {
         config.validate()?;
         let device = backend.device.clone().autodiff();
-        device.seed(config.seed);
-        let model = config.model().init(&device);
+        let model = config.model().init_seeded(&device, config.seed);
         let schedule = Schedule {
             lr: config.lr,
             warmup_steps: config.steps / 20,

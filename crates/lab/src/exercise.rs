@@ -494,21 +494,17 @@ fn with(mut spec: ExperimentSpec, p: usize, sets: &[(PhaseField, &str)]) -> Expe
     spec
 }
 
-/// The parts every exercise fixes: the set-up, and the reference regime.
-fn fixed_frame() -> Vec<Part> {
-    vec![
+/// The parts every exercise fixes: the set-up, the reference regime, and
+/// the unshown settings of each of the student's phases.
+fn fixed_frame_for(start: &ExperimentSpec) -> Vec<Part> {
+    let mut parts = vec![
         Part::Seeds,
         Part::World,
         Part::Eval,
         Part::Model,
         Part::Regimes,
         Part::Regime(0),
-    ]
-}
-
-/// The frame, plus the unshown settings of each of the student's phases.
-fn fixed_frame_for(start: &ExperimentSpec) -> Vec<Part> {
-    let mut parts = fixed_frame();
+    ];
     parts.extend((0..start.regimes[1].phases.len()).map(|p| Part::Unshown(1, p)));
     parts
 }

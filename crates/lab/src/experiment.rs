@@ -8,10 +8,8 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
 
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::Tensor;
+
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
@@ -29,19 +27,6 @@ use crate::spec::{ExperimentSpec, PhaseSpec, WorldSpec};
 const EVAL_UNITS: usize = 5;
 /// Exploit answers per input length in the depth view.
 const DEPTH_TASKS: usize = 64;
-
-/// flex keeps one global generator: seeding and initialising a model must not
-/// interleave with another thread's.
-static INIT: Mutex<()> = Mutex::new(());
-
-/// Touches every parameter, forcing burn's lazy initialisation.
-struct Materialize;
-
-impl ModuleVisitor for Materialize {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let _ = param.val();
-    }
-}
 
 /// What a run reports to, and where it gives way. Native runners report
 /// and go on; the page's worker yields to its event loop at every pause (so
@@ -174,15 +159,7 @@ pub async fn run_seed(
     let WorldSpec::GradedTasks(world_spec) = &spec.world;
     let lengths = world_spec.lengths;
     let device = backend.device.clone();
-    let init: Gpt = {
-        let _lock = INIT.lock().unwrap_or_else(|e| e.into_inner());
-        device.seed(seed);
-        let model = spec.model.gpt(&world).init(&device);
-        // burn initialises parameters lazily, on first use: draw them now,
-        // while this thread holds the generator.
-        model.visit(&mut Materialize);
-        model
-    };
+    let init: Gpt = spec.model.gpt(&world).init_seeded(&device, seed);
     let mut cache: HashMap<u64, Gpt> = HashMap::new();
     let mut out = SeedOutcome {
         rows: vec![],

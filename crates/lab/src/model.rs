@@ -6,7 +6,7 @@
 //! PyTorch peer exactly (tested below).
 
 use burn::config::Config;
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::{Bool, Device, Int, Tensor};
@@ -30,7 +30,31 @@ pub struct GptConfig {
     pub n_layers: usize,
 }
 
+/// flex keeps one global generator: seeding and drawing a model's weights
+/// must not interleave with another thread's.
+static SEEDED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Touches every parameter, forcing burn's lazy initialisation.
+struct Materialize;
+
+impl ModuleVisitor for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
 impl GptConfig {
+    /// A model whose weights depend on `seed` alone, whatever other threads
+    /// draw: the device is seeded and every parameter drawn at once, under
+    /// a lock (burn initialises parameters lazily, on first use).
+    pub fn init_seeded(&self, device: &Device, seed: u64) -> Gpt {
+        let _lock = SEEDED.lock().unwrap_or_else(|e| e.into_inner());
+        device.seed(seed);
+        let model = self.init(device);
+        model.visit(&mut Materialize);
+        model
+    }
+
     /// Build the model with freshly initialised weights on `device`
     /// (seed the device first for reproducible weights).
     pub fn init(&self, device: &Device) -> Gpt {
@@ -294,11 +318,10 @@ mod tests {
     fn attention_is_causal() {
         // Changing a later token must not change earlier positions' logits.
         let device = Device::flex();
-        device.seed(3);
         let model = GptConfig::new(10)
             .with_block_size(6)
             .with_d_model(16)
-            .init(&device);
+            .init_seeded(&device, 3);
         let a = Tensor::<2, Int>::from_ints([[1, 2, 3, 4, 5, 6]], &device);
         let b = Tensor::<2, Int>::from_ints([[1, 2, 3, 9, 9, 9]], &device);
         let la = model.forward(a).narrow(1, 0, 3).into_data();

@@ -42,12 +42,11 @@ const STEPS: usize = 3;
 
 pub async fn parity_check(other: &Backend) -> Result<ParityReport> {
     let flex = Device::flex();
-    flex.seed(17);
     let config = GptConfig::new(16)
         .with_block_size(12)
         .with_d_model(32)
         .with_n_layers(2);
-    let weights = config.init(&flex);
+    let weights = config.init_seeded(&flex, 17);
     let tokens: Vec<u32> = (0..4 * 12).map(|i| (i * 7 + i / 5) % 16).collect();
 
     let logits = |model: &Gpt, device: &Device| model.forward(ints(&tokens, [4, 12], device));

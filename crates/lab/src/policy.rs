@@ -201,12 +201,11 @@ mod training_tests {
     /// Reward: the share of sampled tokens equal to 3 (chance: 1 in 6).
     fn run(kl_coef: f32) -> (f32, f32) {
         let device = Device::flex().autodiff();
-        device.seed(5);
         let model = GptConfig::new(6)
             .with_block_size(8)
             .with_d_model(16)
             .with_n_layers(1)
-            .init(&device);
+            .init_seeded(&device, 5);
         let reference = model.valid();
         let mut trainer = Trainer::new(model, OptimConfig::new(Schedule::constant(1e-2)));
         let config = PolicyConfig {

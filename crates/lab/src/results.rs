@@ -101,6 +101,19 @@ pub struct Cell {
     pub gap: Spread,
 }
 
+/// Clones of the `items` that `keep` takes, their regime renamed to `name`.
+fn carried<T: Clone>(
+    items: &[T],
+    keep: impl Fn(&T) -> bool,
+    regime: impl Fn(&mut T) -> &mut String,
+    name: &str,
+) -> impl Iterator<Item = T> {
+    items.iter().filter(move |x| keep(x)).cloned().map(move |mut x| {
+        *regime(&mut x) = name.to_string();
+        x
+    })
+}
+
 impl ExperimentResults {
     pub fn assemble(spec: &ExperimentSpec, backend: &Backend, outcomes: Vec<SeedOutcome>) -> Self {
         let mut out = Self {
@@ -206,36 +219,24 @@ impl ExperimentResults {
             }
             let mine = |regime: &str, seed: u64| regime == have.name && spec.seeds.contains(&seed);
             let renamed = want.name.clone();
-            out.rows.extend(
-                source
-                    .rows
-                    .iter()
-                    .filter(|r| mine(&r.regime, r.seed))
-                    .map(|r| Row {
-                        regime: renamed.clone(),
-                        ..r.clone()
-                    }),
-            );
-            out.failures.extend(
-                source
-                    .failures
-                    .iter()
-                    .filter(|f| mine(&f.regime, f.seed))
-                    .map(|f| Failure {
-                        regime: renamed.clone(),
-                        ..f.clone()
-                    }),
-            );
-            out.depth.extend(
-                source
-                    .depth
-                    .iter()
-                    .filter(|d| mine(&d.regime, d.seed))
-                    .map(|d| DepthRow {
-                        regime: renamed.clone(),
-                        ..d.clone()
-                    }),
-            );
+            out.rows.extend(carried(
+                &source.rows,
+                |r| mine(&r.regime, r.seed),
+                |r| &mut r.regime,
+                &renamed,
+            ));
+            out.failures.extend(carried(
+                &source.failures,
+                |f| mine(&f.regime, f.seed),
+                |f| &mut f.regime,
+                &renamed,
+            ));
+            out.depth.extend(carried(
+                &source.depth,
+                |d| mine(&d.regime, d.seed),
+                |d| &mut d.regime,
+                &renamed,
+            ));
             // Each phase's curve, wherever the source logged it, kept under
             // this regime's name (its last phases with a log, in order).
             for &seed in &spec.seeds {

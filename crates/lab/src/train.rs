@@ -222,12 +222,11 @@ mod tests {
 
     fn tiny_run(seed: u64, steps: usize, lr: f64) -> Vec<f32> {
         let device = Device::flex().autodiff();
-        device.seed(seed);
         let model = GptConfig::new(12)
             .with_block_size(8)
             .with_d_model(32)
             .with_n_layers(1)
-            .init(&device);
+            .init_seeded(&device, seed);
         let schedule = Schedule {
             lr,
             warmup_steps: 5,
@@ -315,8 +314,10 @@ mod tests {
     #[test]
     fn clipping_bounds_the_update_but_reports_the_raw_norm() {
         let device = Device::flex().autodiff();
-        device.seed(2);
-        let model = GptConfig::new(5).with_block_size(4).with_d_model(8).init(&device);
+        let model = GptConfig::new(5)
+            .with_block_size(4)
+            .with_d_model(8)
+            .init_seeded(&device, 2);
         let cfg = OptimConfig::new(Schedule::constant(1e-3)).with_grad_clip(Some(1e-3));
         let mut trainer = Trainer::new(model, cfg);
         let x = Tensor::<2, Int>::from_ints([[1, 2, 3, 4]], &device);
