@@ -152,8 +152,13 @@ fn backend(name: &str) -> Result<Backend, Box<dyn std::error::Error>> {
 /// Size the pool burn-flex runs on; returns the thread count.
 fn set_threads(threads: Option<usize>) -> Result<usize, Box<dyn std::error::Error>> {
     let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // The calling thread is the pool's thread 0: it works on burn-flex's
+    // parallel ops instead of waiting for a worker to wake, and the pool never
+    // holds more threads than asked (an extra spinning thread on a 2-core
+    // machine slows every step).
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        .use_current_thread()
         .build_global()?;
     Ok(threads)
 }

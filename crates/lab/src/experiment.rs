@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;

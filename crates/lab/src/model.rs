@@ -115,17 +115,25 @@ impl CausalSelfAttention {
         // not three activation-sized ones.
         let weight = self.qkv.weight.val(); // [C, 3C]
         let bias = self.qkv.bias.as_ref().map(|p| p.val()); // [3C]
+        // Scale q by 1/√(C/H) through its weight and bias ([C, C] and [C])
+        // rather than the scores ([.., T, T]) or q itself ([.., T, C/H]):
+        // the same product, and far fewer elements to multiply.
+        let scale = 1.0 / (hs as f64).sqrt();
         let heads = |i: usize| {
-            let mut z = x.clone().matmul(weight.clone().narrow(1, i * c, c)); // [B*T, C]
-            if let Some(bias) = &bias {
-                z = z + bias.clone().narrow(0, i * c, c).unsqueeze::<2>();
+            let mut w = weight.clone().narrow(1, i * c, c);
+            let mut bias = bias.clone().map(|bias| bias.narrow(0, i * c, c));
+            if i == 0 {
+                w = w * scale;
+                bias = bias.map(|bias| bias * scale);
+            }
+            let mut z = x.clone().matmul(w); // [B*T, C]
+            if let Some(bias) = bias {
+                z = z + bias.unsqueeze::<2>();
             }
             z.reshape([b, t, h, hs]) // a view
                 .swap_dims(1, 2) // -> [B, H, T, C/H], a strided view
         };
-        // Scale q ([.., T, C/H]) rather than the scores ([.., T, T]): fewer elements.
-        let q = heads(0) / (hs as f64).sqrt();
-        let (k, v) = (heads(1), heads(2));
+        let (q, k, v) = (heads(0), heads(1), heads(2));
         let att = q.matmul(k.swap_dims(2, 3)); // [B, H, T, T]
         // -1e4, not -inf: WGSL makes no promise about infinities.
         let mask = causal_mask(b, h, t, &att.device());
