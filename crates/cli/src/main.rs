@@ -273,6 +273,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             steps,
             seed,
         } => {
+            set_threads(None)?;
             let config = DemoConfig {
                 steps,
                 seed,
