@@ -264,9 +264,7 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
     if k == 0 {
         return FlexTensor::zeros(out_shape, T::dtype());
     }
-    // Upbringing patch: gemm overwrites the output (`read_dst = false`), so it
-    // is not zero-filled first.
-    let mut out_data: Vec<T> = Vec::with_capacity(checked_size(m, n));
+    let mut out_data: Vec<T> = gemm_output(checked_size(m, n), m, n);
 
     let parallelism = get_parallelism(m, n, k);
 
@@ -295,6 +293,21 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
         Layout::contiguous(out_shape),
         T::dtype(),
     )
+}
+
+/// The buffer gemm writes `len` outputs into, as capacity: the caller
+/// `set_len`s it once gemm has run.
+///
+/// Upbringing patch: gemm overwrites its output (`read_dst = false`), so the
+/// buffer is not zero-filled first, except where gemm would touch it before
+/// writing: its matrix-vector paths (`m` or `n` of 1) wrap the output in a
+/// slice, and the `apple-amx` kernels copy edge tiles out of it.
+fn gemm_output<T: GemmScalar>(len: usize, m: usize, n: usize) -> Vec<T> {
+    if m <= 1 || n <= 1 || cfg!(feature = "apple-amx") {
+        vec![T::zero(); len]
+    } else {
+        Vec::with_capacity(len)
+    }
 }
 
 /// Strided gemm call for one matrix. Wraps `gemm::gemm` with GemmScalar zero/one.
@@ -377,10 +390,9 @@ fn matmul_batched_gemm<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexT
     if k == 0 {
         return FlexTensor::zeros(out_shape, T::dtype());
     }
-    // Upbringing patch: gemm overwrites the output (`read_dst = false`), so it
-    // is not zero-filled first; every batch writes its own matrix.
+    // Every batch writes its own matrix.
     let out_len = checked_size(batch_size, out_matrix_size);
-    let mut out_data: Vec<T> = Vec::with_capacity(out_len);
+    let mut out_data: Vec<T> = gemm_output(out_len, m, n);
     let out_ptr = out_data.as_mut_ptr();
 
     let lhs_data: &[T] = lhs.storage();

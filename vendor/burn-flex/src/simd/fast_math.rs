@@ -19,11 +19,13 @@ use core::f32::consts::{FRAC_1_SQRT_2, LOG2_E};
 
 /// ln(f32::MAX): above it `exp` overflows to infinity.
 const EXP_HI: f32 = 88.722_83;
-/// ln(f32::MIN_POSITIVE): below it the result would be subnormal; it is
-/// flushed to zero (subnormal arithmetic is slow and no caller needs it).
+/// ln(f32::MIN_POSITIVE): below it the result would be subnormal and is
+/// returned as zero (libm would give a subnormal down to -103.97). Subnormal
+/// arithmetic is slow, and a softmax or GELU cannot tell the difference.
 const EXP_LO: f32 = -87.336_54;
 
 /// `e^x` for f32; `0` below `EXP_LO`, `inf` above `EXP_HI`, NaN stays NaN.
+/// Just above `EXP_LO` rounding can still give a subnormal result.
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
     let xc = x.max(EXP_LO).min(EXP_HI);
