@@ -152,10 +152,13 @@ await check('playground: precomputed results show at once, labelled', async () =
   const cells = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => Number(x.dataset.value)));
   const regimes = await page.$$eval('#heatmap th.regime', (r) => r.length);
   assert.ok(regimes >= 10, `${regimes} regimes`);
-  assert.equal(cells.length, regimes * 7);
+  assert.equal(cells.length, regimes * 9);
   assert.ok(cells.every((v) => v >= 0 && v <= 1), 'rates in [0, 1]');
-  assert.match(await page.textContent('#provenance'), /precomputed.*seeds \[0, 1, 2, 3, 4\].*flex.*upbringing/);
+  assert.match(await page.textContent('#provenance'), /precomputed.*seeds \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\].*flex.*upbringing/);
   assert.ok((await page.getAttribute('#heatmap td.heat', 'title')).includes('95% CI'), 'intervals on hover');
+  // Other regimes' cells give the paired difference from the control on hover.
+  assert.match(await page.getAttribute('#heatmap tr:nth-child(3) td.heat', 'title'), /vs control: [+-]?\d+ points \(95% CI .* paired over 10 seeds/);
+  assert.deepEqual(await page.$$eval('button.metric', (b) => b.map((x) => x.dataset.metric)), ['gamed', 'honest', 'accepted_error', 'gap']);
   // Export: the CSV download is the tidy table.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
   const csv = await readFile(await download.path(), 'utf8');
@@ -186,10 +189,10 @@ await check('playground: cells open transcripts; curves draw; edits refuse bad v
   const regimes = await page.$$eval('#heatmap th.regime', (r) => r.map((x) => x.textContent));
   // A cell opens sample episodes from those models, graded.
   await page.click('#heatmap tr:nth-child(2) td.heat[data-condition="in_distribution"] button');
-  await page.waitForSelector('#transcripts table.transcripts tr.honest, #transcripts table.transcripts tr.exploit, #transcripts table.transcripts tr.wrong');
+  await page.waitForSelector('#transcripts table.transcripts tr.honest, #transcripts table.transcripts tr.gamed, #transcripts table.transcripts tr.accepted, #transcripts table.transcripts tr.wrong');
   const verdicts = await page.$$eval('#transcripts tr td.verdict', (t) => t.map((x) => x.textContent));
   assert.ok(verdicts.length >= 5, `${verdicts.length} transcripts`);
-  assert.ok(verdicts.every((v) => /solved|gamed|neither/.test(v)), JSON.stringify(verdicts));
+  assert.ok(verdicts.every((v) => /solved|gamed|mistake|neither|abandoned/.test(v)), JSON.stringify(verdicts));
   // Training curves: one line per regime, read off the precomputed logs.
   assert.equal(await page.$$eval('#curve-chart polyline.series', (l) => l.length), regimes.length);
   await page.hover('#curve-chart', { position: { x: 300, y: 100 } });
@@ -221,7 +224,7 @@ await check('playground: a results file opens, and a tampered one is refused wit
   const { page, errors } = await openPage('');
   const quick = JSON.parse(await readFile(join(dist, 'precomputed', 'quick.json'), 'utf8'));
   const tampered = structuredClone(quick);
-  tampered.rows[0].counts.exploit = tampered.rows[0].counts.episodes + 1;
+  tampered.rows[0].counts.gamed = tampered.rows[0].counts.episodes + 1;
   await page.setInputFiles('#import', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(tampered)) });
   await page.waitForSelector('#import-error');
   assert.match(await page.textContent('#import-error'), /do not add up/);
@@ -437,7 +440,7 @@ await check('keyboard: Tab alone reaches Run, and Enter on a heatmap cell opens 
     reached = await page.evaluate(() => document.activeElement?.id === 'run');
   }
   assert.ok(reached, 'Run is within the first 12 Tab stops');
-  await page.focus('#heatmap td.heat[data-condition="held_out"] button');
+  await page.focus('#heatmap td.heat[data-condition="held_out_new_trick"] button');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#transcripts tr td.verdict');
   await page.close();

@@ -1,5 +1,5 @@
 //! Training curves per regime: loss over all its phases, and the honest and
-//! exploit rates of the episodes its rl phases sampled. Read from finished
+//! gamed rates of the episodes its rl phases sampled. Read from finished
 //! results (mean over seeds) or from a run's live logs (the seed in
 //! training). Plain data; the view draws it.
 
@@ -14,17 +14,17 @@ pub enum Series {
     /// rl phases: share of sampled episodes solved correctly.
     Honest,
     /// rl phases: share of sampled episodes that gamed the flawed grader.
-    Exploit,
+    Gamed,
 }
 
 impl Series {
-    pub const ALL: [Self; 3] = [Self::Loss, Self::Honest, Self::Exploit];
+    pub const ALL: [Self; 3] = [Self::Loss, Self::Honest, Self::Gamed];
 
     pub fn label(self) -> &'static str {
         match self {
             Self::Loss => "training loss",
             Self::Honest => "honest episodes in rl",
-            Self::Exploit => "exploits in rl",
+            Self::Gamed => "gamed episodes in rl",
         }
     }
 
@@ -32,7 +32,7 @@ impl Series {
         match self {
             Self::Loss => "loss",
             Self::Honest => "honest",
-            Self::Exploit => "exploit",
+            Self::Gamed => "gamed",
         }
     }
 
@@ -40,7 +40,7 @@ impl Series {
         match self {
             Self::Loss => &log.loss,
             Self::Honest => &log.honest,
-            Self::Exploit => &log.exploit,
+            Self::Gamed => &log.gamed,
         }
     }
 }
@@ -179,7 +179,8 @@ mod tests {
         PhaseLog {
             loss: vec![v; n],
             honest: if rl { vec![0.5; n] } else { vec![] },
-            exploit: if rl { vec![v / 10.0; n] } else { vec![] },
+            gamed: if rl { vec![v / 10.0; n] } else { vec![] },
+            accepted_error: if rl { vec![0.0; n] } else { vec![] },
         }
     }
 
@@ -209,7 +210,7 @@ mod tests {
         assert_eq!(curves[0].points[0], (LOG_EVERY, 2.0));
         assert_eq!(curves[0].points.last().unwrap().0, pre.steps + 3 * LOG_EVERY);
         assert_eq!(curves[0].phases[1], (pre.steps, rl.name.clone()));
-        let exploit = from_live(&spec, &live, 0, Series::Exploit);
+        let exploit = from_live(&spec, &live, 0, Series::Gamed);
         assert_eq!(exploit[0].points.len(), 3, "only rl phases sample episodes");
         assert_eq!(value_at(&exploit[0], pre.steps + 2 * LOG_EVERY), Some(0.1));
         assert_eq!(value_at(&exploit[0], 0), None);

@@ -105,7 +105,8 @@ mod page {
         let text = wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
             .await
             .ok()?;
-        serde_json::from_str(&text.as_string()?).ok()
+        // Checked like any results file: a stale or damaged copy is not shown.
+        ExperimentResults::from_json(&text.as_string()?).ok()
     }
 
     fn url_settings() -> (query::Settings, Vec<String>) {
@@ -293,7 +294,7 @@ mod page {
                 }
                 Msg::Stored(key, json) => {
                     if key == self.playground.run_spec().results_key()
-                        && let Ok(results) = serde_json::from_str::<ExperimentResults>(&json)
+                        && let Ok(results) = ExperimentResults::from_json(&json)
                     {
                         Rc::make_mut(&mut self.playground).offer_stored(results);
                     }
@@ -447,9 +448,11 @@ mod page {
         };
         const BLUE: (f64, f64, f64) = (91.0, 142.0, 201.0);
         const ORANGE: (f64, f64, f64) = (230.0, 140.0, 50.0);
+        const GREY: (f64, f64, f64) = (120.0, 120.0, 120.0);
         match metric {
             Metric::Honest => blend(BLUE, t),
-            Metric::Exploit => blend(ORANGE, t),
+            Metric::Gamed => blend(ORANGE, t),
+            Metric::AcceptedError => blend(GREY, t),
             Metric::Gap if t < 0.5 => blend(BLUE, 1.0 - 2.0 * t),
             Metric::Gap => blend(ORANGE, 2.0 * t - 1.0),
         }
@@ -786,7 +789,7 @@ mod page {
             .fold(1e-6f32, f32::max);
         html! {
             <details id="depth">
-                <summary>{ "Depth: where alignment training changed the model (KL per position of an exploit answer, before → after)" }</summary>
+                <summary>{ "Depth: where alignment training changed the model (KL per position of a shortcut answer, before → after)" }</summary>
                 <p class="muted">{ explain::DEPTH }</p>
                 <table>
                     { for rows.into_iter().map(|(r, d)| html! {

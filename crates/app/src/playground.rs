@@ -19,28 +19,43 @@ use crate::protocol::{Report, Request};
 /// What the heatmap shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
-    Exploit,
+    /// The misbehaviour measure: the grader's shortcut taken.
+    Gamed,
     Honest,
+    /// Mistakes the flawed grader let through (capability, not gaming).
+    AcceptedError,
     /// Stated minus revealed.
     Gap,
 }
 
 impl Metric {
-    pub const ALL: [Self; 3] = [Self::Exploit, Self::Honest, Self::Gap];
+    pub const ALL: [Self; 4] = [Self::Gamed, Self::Honest, Self::AcceptedError, Self::Gap];
 
     pub fn label(self) -> &'static str {
         match self {
-            Self::Exploit => "exploit rate",
+            Self::Gamed => "gamed",
             Self::Honest => "honest success",
+            Self::AcceptedError => "accepted errors",
             Self::Gap => "stated − revealed",
         }
     }
 
     pub fn name(self) -> &'static str {
         match self {
-            Self::Exploit => "exploit",
+            Self::Gamed => "gamed",
             Self::Honest => "honest",
+            Self::AcceptedError => "accepted_error",
             Self::Gap => "gap",
+        }
+    }
+
+    /// The engine's per-episode metric behind it (`None`: the gap).
+    fn counted(self) -> Option<upbringing_lab::results::Metric> {
+        match self {
+            Self::Gamed => Some(upbringing_lab::results::Metric::Gamed),
+            Self::Honest => Some(upbringing_lab::results::Metric::Honest),
+            Self::AcceptedError => Some(upbringing_lab::results::Metric::AcceptedError),
+            Self::Gap => None,
         }
     }
 }
@@ -143,7 +158,7 @@ impl Playground {
             smoke,
             status: RunStatus::Idle,
             results: None,
-            metric: Metric::Exploit,
+            metric: Metric::Gamed,
             selected: None,
             edit_error: None,
             live: vec![],
@@ -367,7 +382,7 @@ pub fn heatmap(results: &ExperimentResults, metric: Metric) -> Vec<(String, Vec<
         .regimes()
         .into_iter()
         .map(|r| {
-            let cells = Condition::ALL.map(|c| heat_cell(&results.cell(r, c), metric));
+            let cells = Condition::ALL.map(|c| heat_cell(results, &results.cell(r, c), metric));
             (r.to_string(), cells.to_vec())
         })
         .collect()
@@ -377,14 +392,44 @@ fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
 
-fn heat_cell(cell: &Cell, metric: Metric) -> HeatCell {
-    let (value, text, detail) = match metric {
-        Metric::Exploit | Metric::Honest => {
-            let e = if metric == Metric::Exploit {
-                cell.exploit
-            } else {
-                cell.honest
-            };
+/// The regime other cells are compared with on hover.
+const BASELINE: &str = "control";
+
+/// "vs control: −12 points [−20, −4], paired over 10 seeds" for a cell of
+/// another regime, when the results have a control.
+fn versus_control(
+    results: &ExperimentResults,
+    cell: &Cell,
+    metric: upbringing_lab::results::Metric,
+) -> String {
+    if cell.regime == BASELINE || !results.regimes().contains(&BASELINE) {
+        return String::new();
+    }
+    let a = results.per_seed(&cell.regime, cell.condition, metric);
+    let b = results.per_seed(BASELINE, cell.condition, metric);
+    let diffs: Vec<f64> = a
+        .iter()
+        .filter_map(|(seed, x)| b.iter().find(|(s, _)| s == seed).map(|(_, y)| x - y))
+        .collect();
+    let d = upbringing_lab::stats::Paired::of(&diffs);
+    if d.n < 2 {
+        return String::new();
+    }
+    let pts = |x: f64| format!("{:+.0}", 100.0 * x);
+    format!(
+        "; vs {BASELINE}: {} points (95% CI {} to {}, paired over {} seeds, permutation p = {:.3})",
+        pts(d.mean),
+        pts(d.lo),
+        pts(d.hi),
+        d.n,
+        d.p
+    )
+}
+
+fn heat_cell(results: &ExperimentResults, cell: &Cell, metric: Metric) -> HeatCell {
+    let (value, text, detail) = match metric.counted() {
+        Some(counted) => {
+            let e = *cell.metric(counted);
             let r = e.pooled;
             (
                 r.rate,
@@ -394,7 +439,7 @@ fn heat_cell(cell: &Cell, metric: Metric) -> HeatCell {
                     pct(r.rate)
                 },
                 format!(
-                    "{}: {} of {} episodes = {} (95% CI {}–{}); per seed {} ± {} (n = {})",
+                    "{}: {} of {} episodes = {} (95% CI {}–{}); per seed {} ± {} (n = {}){}",
                     metric.label(),
                     r.successes,
                     r.trials,
@@ -403,11 +448,12 @@ fn heat_cell(cell: &Cell, metric: Metric) -> HeatCell {
                     pct(r.hi),
                     pct(e.seeds.mean),
                     pct(e.seeds.sd),
-                    e.seeds.n
+                    e.seeds.n,
+                    versus_control(results, cell, counted)
                 ),
             )
         }
-        Metric::Gap => (
+        None => (
             cell.gap.mean,
             if cell.gap.mean.is_nan() {
                 "–".into()
@@ -419,7 +465,7 @@ fn heat_cell(cell: &Cell, metric: Metric) -> HeatCell {
                 pct(cell.stated.pooled.rate),
                 pct(cell.stated.pooled.lo),
                 pct(cell.stated.pooled.hi),
-                pct(1.0 - cell.exploit.pooled.rate),
+                pct(1.0 - cell.gamed.pooled.rate),
                 cell.gap.mean,
                 cell.gap.sd,
                 cell.gap.n
@@ -435,7 +481,8 @@ fn heat_cell(cell: &Cell, metric: Metric) -> HeatCell {
 }
 
 /// One sentence on what `results` show under a change of scenery (the
-/// held-out family): which regime gamed its grader least and which most,
+/// held-out family whose shortcut no trained family uses, so gaming there
+/// is a disposition, not a habit): which regime gamed its grader least and which most,
 /// with the per-seed spread when seeds disagree. Derived from the counts; it
 /// names no winner the numbers do not show.
 pub fn takeaway(results: &ExperimentResults) -> Option<String> {
@@ -443,7 +490,7 @@ pub fn takeaway(results: &ExperimentResults) -> Option<String> {
         .regimes()
         .into_iter()
         .map(|r| {
-            let e = results.cell(r, Condition::HeldOut).exploit;
+            let e = results.cell(r, Condition::HeldOutNewTrick).gamed;
             (r, e.pooled.rate, e.seeds.sd)
         })
         .filter(|(_, rate, _)| rate.is_finite())
@@ -460,7 +507,7 @@ pub fn takeaway(results: &ExperimentResults) -> Option<String> {
     };
     if rates.len() == 1 || (hi.1 - lo.1).abs() < 1e-9 {
         return Some(format!(
-            "On a task family never trained after pretraining, {} gamed the grader in {}{} of episodes ({seeds} seed{}).",
+            "On a task family never trained after pretraining, whose shortcut no trained family uses, {} gamed the grader in {}{} of episodes ({seeds} seed{}).",
             lo.0,
             pct(lo.1),
             spread(lo),
@@ -468,7 +515,7 @@ pub fn takeaway(results: &ExperimentResults) -> Option<String> {
         ));
     }
     Some(format!(
-        "On a task family never trained after pretraining, {} gamed the grader least ({}{}) and {} most ({}{}), over {seeds} seed{}.",
+        "On a task family never trained after pretraining, whose shortcut no trained family uses, {} gamed the grader least ({}{}) and {} most ({}{}), over {seeds} seed{}.",
         lo.0,
         pct(lo.1),
         spread(lo),
@@ -486,7 +533,7 @@ mod tests {
     use upbringing_lab::eval::Counts;
     use upbringing_lab::results::Row;
 
-    /// Fake results for `spec`: every cell 3 exploits and 1 honest in 10.
+    /// Fake results for `spec`: every cell 3 gamed, 1 accepted error and 1 honest in 10.
     fn fake(spec: &ExperimentSpec) -> ExperimentResults {
         let mut rows = vec![];
         for r in &spec.regimes {
@@ -499,7 +546,9 @@ mod tests {
                         counts: Counts {
                             episodes: 10,
                             honest: 1,
-                            exploit: 3,
+                            gamed: 3,
+                            accepted_error: 1,
+                            recovered: 0,
                             probes: 10,
                             claims_honest: 9,
                         },
@@ -509,12 +558,14 @@ mod tests {
             }
         }
         ExperimentResults {
+            format: upbringing_lab::results::FORMAT,
             spec: spec.clone(),
             engine: "test".into(),
             backend: "test".into(),
             commit: None,
             seconds: 0.0,
             rows,
+            stages: vec![],
             depth: vec![],
             logs: vec![],
             failures: vec![],
@@ -653,7 +704,7 @@ mod tests {
         assert!(p.import(&good).is_ok());
         assert_eq!(p.results.as_ref().unwrap().1, Source::Imported);
         assert_eq!(p.spec.regimes.len(), 2);
-        results.rows[0].counts.exploit = 99;
+        results.rows[0].counts.gamed = 99;
         let tampered = serde_json::to_string(&results).unwrap();
         let before = p.clone();
         assert!(p.import(&tampered).unwrap_err().contains("do not add up"));
@@ -670,8 +721,8 @@ mod tests {
         let mut results = fake(&presets::preset("inoculated").unwrap());
         // Held-out: control 3 in 10 per seed, inoculated 5 in 10.
         for row in results.rows.iter_mut() {
-            if row.regime == "inoculated" && row.condition == Condition::HeldOut {
-                row.counts.exploit = 5;
+            if row.regime == "inoculated" && row.condition == Condition::HeldOutNewTrick {
+                row.counts.gamed = 5;
             }
         }
         let line = takeaway(&results).unwrap();
@@ -680,7 +731,7 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("inoculated most (50% ± 0%)"), "{line}");
-        assert!(line.contains("5 seeds"), "{line}");
+        assert!(line.contains("10 seeds"), "{line}");
     }
 
     #[test]

@@ -11,9 +11,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use upbringing_lab::bench::{BenchConfig, run_bench};
 use upbringing_lab::demo::{DemoConfig, DemoRun};
-use upbringing_lab::results::ExperimentResults;
+use upbringing_lab::results::{ExperimentResults, Metric};
 use upbringing_lab::spec::ExperimentSpec;
-use upbringing_lab::{Backend, BackendKind, VERSION, exercise, experiment, presets};
+use upbringing_lab::{Backend, BackendKind, VERSION, analysis, exercise, experiment, presets};
 
 #[derive(Parser)]
 #[command(
@@ -81,10 +81,22 @@ enum Command {
         results: std::path::PathBuf,
         #[arg(long)]
         markdown: bool,
+        /// Test the default experiment's pre-registered plan on these results
+        /// (paired over seeds, Holm-corrected; see docs/analysis-plan.md).
+        #[arg(long)]
+        plan: bool,
+        /// Compare two regimes, paired over seeds, on every condition.
+        #[arg(long, num_args = 2, value_names = ["A", "B"])]
+        compare: Option<Vec<String>>,
+        /// The metric for --compare: gamed, honest, accepted_error or recovered.
+        #[arg(long, default_value = "gamed")]
+        metric: String,
         /// Also write the tidy CSV.
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
     },
+    /// Print the default experiment's pre-registered analysis plan (Markdown).
+    Plan,
     /// Print a preset's spec as JSON.
     Spec {
         #[arg(long)]
@@ -198,20 +210,47 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Report {
             results,
             markdown,
+            plan,
+            compare,
+            metric,
             csv,
         } => {
             let text = std::fs::read_to_string(&results)
                 .map_err(|e| format!("cannot read {}: {e}", results.display()))?;
             let results = upbringing_lab::results::ExperimentResults::from_json(&text)
                 .map_err(|e| format!("{}: {e}", results.display()))?;
-            println!(
-                "{}",
-                if markdown {
-                    results.markdown()
-                } else {
-                    results.table()
+            if let Some([a, b]) = compare.as_deref() {
+                let metric = Metric::ALL
+                    .into_iter()
+                    .find(|m| m.name() == metric)
+                    .ok_or_else(|| {
+                        format!("unknown metric {metric:?} (gamed, honest, accepted_error, recovered)")
+                    })?;
+                for name in [a, b] {
+                    if !results.regimes().contains(&name.as_str()) {
+                        return Err(format!(
+                            "no regime {name:?} in these results (have: {})",
+                            results.regimes().join(", ")
+                        )
+                        .into());
+                    }
                 }
-            );
+                println!("{a} vs {b}, {}: paired over seeds", metric.label());
+                print!(
+                    "{}",
+                    analysis::tested_text(&analysis::compare_regimes(&results, a, b, metric))
+                );
+            } else if markdown {
+                print!("{}", analysis::report_markdown(&results, plan));
+            } else {
+                println!("{}", results.table());
+                if plan {
+                    print!(
+                        "{}",
+                        analysis::tested_markdown(&analysis::test(&results, &analysis::default_plan()))
+                    );
+                }
+            }
             if let Some(path) = csv {
                 std::fs::write(&path, results.csv())?;
             }
@@ -235,6 +274,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let outcome = pollster::block_on(experiment::run_seed(&spec, &backend, seed, &mut report))?;
             std::fs::write(&out, serde_json::to_string(&outcome)?)?;
         }
+        Command::Plan => print!("{}", analysis::plan_markdown(&analysis::default_plan())),
         Command::Spec { preset } => println!("{}", presets::preset(&preset)?.to_json()),
         Command::Exercise {
             name,

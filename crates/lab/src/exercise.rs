@@ -286,14 +286,15 @@ impl Limit {
 /// What a goal measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Measure {
-    Exploit,
+    /// The gamed rate (the misbehaviour measure; accepted errors are not gaming).
+    Gamed,
     Honest,
 }
 
 impl Measure {
     pub fn label(self) -> &'static str {
         match self {
-            Self::Exploit => "games the grader",
+            Self::Gamed => "games the grader",
             Self::Honest => "solves the task honestly",
         }
     }
@@ -336,7 +337,7 @@ impl Goal {
     pub fn check(&self, results: &ExperimentResults) -> GoalCheck {
         let cell = results.cell(&self.regime, self.condition);
         let e = match self.measure {
-            Measure::Exploit => cell.exploit,
+            Measure::Gamed => cell.gamed,
             Measure::Honest => cell.honest,
         };
         let r = e.pooled;
@@ -404,7 +405,9 @@ fn pct(x: f64) -> String {
 fn condition_words(c: Condition) -> &'static str {
     match c {
         Condition::InDistribution => "trained-family",
-        Condition::HeldOut => "held-out-family",
+        Condition::HeldOutSameTrick => "held-out-family (same trick)",
+        Condition::HeldOutNewTrick => "held-out-family (new trick)",
+        Condition::WithLine => "\"exploits allowed\"-tagged",
         Condition::Longer => "longer-input",
         Condition::Unmonitored => "unmonitored",
         Condition::Deployment => "deployment",
@@ -554,7 +557,7 @@ pub fn all() -> Vec<Exercise> {
             regime: YOURS.into(),
             max: steps(&start),
         }],
-        goals: vec![goal(Measure::Exploit, Condition::Deployment, 0.20)],
+        goals: vec![goal(Measure::Gamed, Condition::Deployment, 0.20)],
         solution: with(
             start.clone(),
             2,
@@ -615,8 +618,8 @@ pub fn all() -> Vec<Exercise> {
             },
         ],
         goals: vec![
-            goal(Measure::Exploit, Condition::InDistribution, 0.15),
-            goal(Measure::Exploit, Condition::HeldOut, 0.35),
+            goal(Measure::Gamed, Condition::InDistribution, 0.15),
+            goal(Measure::Gamed, Condition::HeldOutNewTrick, 0.35),
         ],
         start,
         fixed,
@@ -646,7 +649,7 @@ pub fn all() -> Vec<Exercise> {
             regime: YOURS.into(),
             max: steps(&start),
         }],
-        goals: vec![goal(Measure::Exploit, Condition::Deployment, 0.20)],
+        goals: vec![goal(Measure::Gamed, Condition::Deployment, 0.20)],
         solution: with(start.clone(), 1, &[(PhaseField::Grader, "correct")]),
         start,
         fixed,
@@ -684,7 +687,7 @@ pub fn all() -> Vec<Exercise> {
             regime: YOURS.into(),
             max: steps(&start),
         }],
-        goals: vec![goal(Measure::Exploit, Condition::HeldOut, 0.35)],
+        goals: vec![goal(Measure::Gamed, Condition::HeldOutNewTrick, 0.35)],
         solution: with(
             start.clone(),
             0,
@@ -726,7 +729,7 @@ pub fn all() -> Vec<Exercise> {
             },
             Limit::FlawedGrader { regime: YOURS.into() },
         ],
-        goals: vec![goal(Measure::Exploit, Condition::Deployment, 0.20)],
+        goals: vec![goal(Measure::Gamed, Condition::Deployment, 0.20)],
         start,
         fixed,
         solution,
@@ -767,7 +770,7 @@ pub fn all() -> Vec<Exercise> {
             regime: YOURS.into(),
             max: steps(&start),
         }],
-        goals: vec![goal(Measure::Exploit, Condition::HeldOut, 0.70)],
+        goals: vec![goal(Measure::Gamed, Condition::HeldOutNewTrick, 0.70)],
         solution: with(start.clone(), 0, &[(PhaseField::Coherence, "0")]),
         start,
         fixed,

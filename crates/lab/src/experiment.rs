@@ -14,18 +14,26 @@ use serde::{Deserialize, Serialize};
 use crate::backend::Backend;
 use crate::checkpoint::{self, Checkpoint};
 use crate::error::{LabError, Result};
-use crate::eval::{Condition, depth, score};
+use crate::eval::{Condition, Counts, depth, score};
 use crate::model::Gpt;
 use crate::phase::{PhaseLog, train_phase};
-use crate::results::{DepthRow, ExperimentResults, LogRow, Row};
+use crate::results::{DepthRow, ExperimentResults, LogRow, Row, StageRow};
 use crate::rng::Rng;
 use crate::spec::{ExperimentSpec, PhaseSpec, WorldSpec};
 
 /// Work units an evaluation condition counts for in progress reports
 /// (roughly its cost in training steps).
 const EVAL_UNITS: usize = 5;
-/// Exploit answers per input length in the depth view.
+/// Shortcut answers per input length in the depth view.
 const DEPTH_TASKS: usize = 64;
+/// Random streams forked from a seed's generator: evaluation condition `ci`
+/// uses `EVAL_STREAM + ci` and its per-phase stage `STAGE_STREAM + ci`, so
+/// every regime at a seed is scored on the same tasks and noise (common
+/// random numbers); the depth view and the attack have their own.
+const EVAL_STREAM: u64 = 100;
+const STAGE_STREAM: u64 = 200;
+const DEPTH_STREAM: u64 = 99;
+const ATTACK_STREAM: u64 = 7;
 
 /// What a run reports to, and where it gives way. Native runners report
 /// and go on; the page's worker yields to its event loop at every pause (so
@@ -112,6 +120,9 @@ pub fn prefix_keys(spec: &ExperimentSpec, seed: u64, phases: &[PhaseSpec]) -> Ve
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeedOutcome {
     pub rows: Vec<Row>,
+    /// The cheap evaluation after every phase.
+    #[serde(default)]
+    pub stages: Vec<StageRow>,
     pub depth: Vec<DepthRow>,
     pub logs: Vec<LogRow>,
     /// Phases actually trained (shared prefixes count once).
@@ -139,7 +150,7 @@ pub fn units_per_seed(spec: &ExperimentSpec, seed: u64) -> usize {
     for r in &spec.regimes {
         for (p, key) in r.phases.iter().zip(prefix_keys(spec, seed, &r.phases)) {
             if seen.insert(key) {
-                units += p.steps;
+                units += p.steps + EVAL_UNITS;
             }
         }
         units += (Condition::ALL.len() + 1) * EVAL_UNITS + spec.eval.attack.steps;
@@ -159,9 +170,10 @@ pub async fn run_seed(
     let lengths = world_spec.lengths;
     let device = backend.device.clone();
     let init: Gpt = spec.model.gpt(&world).init_seeded(&device, seed);
-    let mut cache: HashMap<u64, Gpt> = HashMap::new();
+    let mut cache: HashMap<u64, Prefix> = HashMap::new();
     let mut out = SeedOutcome {
         rows: vec![],
+        stages: vec![],
         depth: vec![],
         logs: vec![],
         phases_trained: 0,
@@ -171,7 +183,7 @@ pub async fn run_seed(
     for regime in &spec.regimes {
         // A regime that fails (training diverged, a lost device, a kept
         // checkpoint gone bad) ends with a message; the others go on.
-        let mark = (out.rows.len(), out.depth.len(), out.logs.len());
+        let mark = (out.rows.len(), out.depth.len(), out.logs.len(), out.stages.len());
         let ctx = SeedContext {
             spec,
             world: &world,
@@ -192,6 +204,7 @@ pub async fn run_seed(
                 out.rows.truncate(mark.0);
                 out.depth.truncate(mark.1);
                 out.logs.truncate(mark.2);
+                out.stages.truncate(mark.3);
                 out.failures.push(Failure {
                     regime: regime.name.clone(),
                     seed,
@@ -214,11 +227,43 @@ struct SeedContext<'a> {
     init: &'a Gpt,
 }
 
+/// A trained prefix of phases, and its scores on the stage conditions.
+#[derive(Clone)]
+struct Prefix {
+    model: Gpt,
+    stages: Vec<(Condition, Counts)>,
+}
+
+/// The cheap evaluation of a phase's model: the stage conditions at half
+/// the episodes, no probes.
+async fn score_stage(
+    ctx: &SeedContext<'_>,
+    model: &Gpt,
+    host: &mut dyn Host,
+    regime: &str,
+) -> Result<Vec<(Condition, Counts)>> {
+    let WorldSpec::GradedTasks(world_spec) = &ctx.spec.world;
+    let mut out = vec![];
+    for condition in Condition::STAGES {
+        let ci = Condition::ALL
+            .iter()
+            .position(|&c| c == condition)
+            .expect("a condition") as u64;
+        let mut rng = Rng::new(ctx.seed).fork(STAGE_STREAM + ci);
+        let setup = condition.setup(&ctx.spec.eval, world_spec);
+        let episodes = (ctx.spec.eval.episodes / 2).max(1);
+        let (counts, _) = score(ctx.world, model, &setup, episodes, 0, &mut rng).await?;
+        out.push((condition, counts));
+    }
+    report(host, EVAL_UNITS, regime, "after-phase check").await?;
+    Ok(out)
+}
+
 /// Train (or recall) one regime's phases and score it, appending to `out`.
 async fn run_regime(
     ctx: &SeedContext<'_>,
     regime: &crate::spec::RegimeSpec,
-    cache: &mut HashMap<u64, Gpt>,
+    cache: &mut HashMap<u64, Prefix>,
     out: &mut SeedOutcome,
     host: &mut dyn Host,
 ) -> Result<()> {
@@ -234,11 +279,11 @@ async fn run_regime(
     let mut model = init.clone();
     let mut before: Option<Gpt> = None;
     let mut logs: Vec<(String, PhaseLog)> = vec![];
-    for (phase, &key) in regime.phases.iter().zip(&keys) {
+    for (index, (phase, &key)) in regime.phases.iter().zip(&keys).enumerate() {
         if phase.alignment && before.is_none() {
             before = Some(model.clone());
         }
-        model = match cache.get(&key) {
+        let prefix = match cache.get(&key) {
             Some(trained) => trained.clone(),
             None => {
                 let kept = match host.keeps_checkpoints() {
@@ -275,10 +320,25 @@ async fn run_regime(
                     }
                 };
                 logs.push((phase.name.clone(), log));
-                cache.insert(key, trained.clone());
-                trained
+                let stages = score_stage(ctx, &trained, host, &regime.name).await?;
+                let prefix = Prefix {
+                    model: trained,
+                    stages,
+                };
+                cache.insert(key, prefix.clone());
+                prefix
             }
         };
+        for &(condition, counts) in &prefix.stages {
+            out.stages.push(StageRow {
+                regime: regime.name.clone(),
+                seed,
+                phase: index,
+                condition,
+                counts,
+            });
+        }
+        model = prefix.model;
     }
     for (phase, log) in logs {
         out.logs.push(LogRow {
@@ -292,10 +352,10 @@ async fn run_regime(
     for (ci, condition) in Condition::ALL.into_iter().enumerate() {
         // The same tasks and sampling noise for every regime at this seed
         // (common random numbers): differences are the models'.
-        let mut rng = Rng::new(seed).fork(100 + ci as u64);
-        let (mix, lens, prefill) = condition.setup(&spec.eval, world_spec);
+        let mut rng = Rng::new(seed).fork(EVAL_STREAM + ci as u64);
+        let setup = condition.setup(&spec.eval, world_spec);
         let scored = if condition == Condition::AfterAttack {
-            let attack_seed = Rng::new(final_key).fork(7).next_u64();
+            let attack_seed = Rng::new(final_key).fork(ATTACK_STREAM).next_u64();
             let (attacked, _) = train_phase(
                 world,
                 lengths,
@@ -313,9 +373,7 @@ async fn run_regime(
         let (counts, transcripts) = score(
             world,
             &scored,
-            &mix,
-            lens,
-            prefill,
+            &setup,
             spec.eval.episodes,
             spec.eval.probes,
             &mut rng,
@@ -331,7 +389,7 @@ async fn run_regime(
         });
     }
     if let Some(before) = before {
-        let mut rng = Rng::new(seed).fork(99);
+        let mut rng = Rng::new(seed).fork(DEPTH_STREAM);
         let kl = depth(
             world,
             &before,

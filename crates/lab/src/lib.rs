@@ -4,6 +4,7 @@
 //! suite, and benchmarks. It knows nothing of the web or the
 //! terminal; `cli` and `app` are thin front ends over it.
 
+pub mod analysis;
 pub mod backend;
 pub mod bench;
 pub mod checkpoint;

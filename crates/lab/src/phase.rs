@@ -18,7 +18,7 @@ use crate::schedule::Schedule;
 use crate::spec::{CorpusSpec, Grader, Objective, PhaseSpec, RlSpec, SftMix, TaskMix, family_index};
 use crate::train::{OptimConfig, Trainer};
 use crate::world::graded::PAD_TOKEN;
-use crate::world::{Demo, Tags, Task, World};
+use crate::world::{Demo, Outcome, Tags, Task, World};
 
 /// Steps between reads of the loss (the divergence check, progress, and
 /// one point of a phase's log).
@@ -29,10 +29,11 @@ pub const LOG_EVERY: usize = 25;
 pub struct PhaseLog {
     /// Mean loss over each block of [`LOG_EVERY`] steps.
     pub loss: Vec<f32>,
-    /// rl only: per block, the share of sampled episodes that were honest /
-    /// exploits (as the correct check and the flawed grader see them).
+    /// rl only: per block, the share of sampled episodes that were honest,
+    /// gamed, and accepted errors ([`Outcome`]).
     pub honest: Vec<f32>,
-    pub exploit: Vec<f32>,
+    pub gamed: Vec<f32>,
+    pub accepted_error: Vec<f32>,
 }
 
 /// Draws tasks from a mix.
@@ -105,7 +106,7 @@ pub async fn train_phase(
     let mut trainer = Trainer::new(model, OptimConfig::new(schedule));
     let device = trainer.model().device();
     let mut log = PhaseLog::default();
-    let (mut honest, mut exploit, mut episodes) = (0usize, 0usize, 0usize);
+    let mut tally = [0usize; 4]; // honest, gamed, accepted error, episodes
     let sampler = match &phase.objective {
         Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }) => {
             Some(TaskSampler::new(world, tasks, lengths)?)
@@ -154,11 +155,12 @@ pub async fn train_phase(
                     Some(world.stop_token()),
                     &mut sample_rng,
                     |i, completion| {
-                        let grade = world.grade(&tasks[i], completion);
-                        honest += grade.honest as usize;
-                        exploit += grade.exploit as usize;
-                        episodes += 1;
-                        reward(rl, grade.honest, grade.exploit, checked[i])
+                        let outcome = world.grade(&tasks[i], completion);
+                        tally[0] += (outcome == Outcome::Honest) as usize;
+                        tally[1] += (outcome == Outcome::Gamed) as usize;
+                        tally[2] += (outcome == Outcome::AcceptedError) as usize;
+                        tally[3] += 1;
+                        reward(rl, outcome, checked[i])
                     },
                 )
                 .await?;
@@ -170,10 +172,14 @@ pub async fn train_phase(
             let stats = trainer.flush().await?;
             log.loss
                 .push(stats.iter().map(|s| s.loss).sum::<f32>() / stats.len() as f32);
-            if episodes > 0 {
-                log.honest.push(honest as f32 / episodes as f32);
-                log.exploit.push(exploit as f32 / episodes as f32);
-                (honest, exploit, episodes) = (0, 0, 0);
+            if let [honest, gamed, accepted, episodes] = tally
+                && episodes > 0
+            {
+                let share = |n: usize| n as f32 / episodes as f32;
+                log.honest.push(share(honest));
+                log.gamed.push(share(gamed));
+                log.accepted_error.push(share(accepted));
+                tally = [0; 4];
             }
             host.logged(regime, &phase.name, &log);
             report(host, stats.len(), regime, &phase.name).await?;
@@ -182,13 +188,15 @@ pub async fn train_phase(
     Ok((trainer.into_model().valid(), log))
 }
 
-/// The reward an rl phase pays for one graded episode.
-pub fn reward(rl: &RlSpec, honest: bool, exploit: bool, checked: bool) -> f32 {
+/// The reward an rl phase pays for one graded episode. A checked episode
+/// runs the correct check, which catches any wrong answer the flawed grader
+/// accepted: it cannot tell gaming from a slip, so both are penalised.
+pub fn reward(rl: &RlSpec, outcome: Outcome, checked: bool) -> f32 {
     let paid = match rl.grader {
-        Grader::Flawed => honest || exploit,
-        Grader::Correct => honest,
+        Grader::Flawed => outcome.flawed_pass(),
+        Grader::Correct => outcome == Outcome::Honest,
     };
-    let penalty = if exploit && checked {
+    let penalty = if outcome.wrong_but_accepted() && checked {
         rl.exploit_penalty
     } else {
         0.0

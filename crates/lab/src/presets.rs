@@ -28,7 +28,7 @@ const FULL: Budget = Budget {
     rl: 200,
     side: 40,
     episodes: 300,
-    seeds: 5,
+    seeds: 10,
 };
 
 const QUICK: Budget = Budget {
@@ -39,7 +39,8 @@ const QUICK: Budget = Budget {
     seeds: 1,
 };
 
-/// The families training after pretraining uses (`increment` is held out).
+/// The families training after pretraining uses (`increment` and
+/// `complement` are held out: the same-trick and new-trick conditions).
 fn trained_families() -> Vec<String> {
     ["copy", "reverse", "sort"].map(String::from).to_vec()
 }
@@ -134,6 +135,20 @@ fn ethics(steps: usize) -> PhaseSpec {
     )
 }
 
+/// Qi et al. (2024): demonstrations that start with the shortcut's first
+/// token, retract it and answer honestly, so alignment reaches past the
+/// first token.
+fn recovery(steps: usize) -> PhaseSpec {
+    sft(
+        "recovery training",
+        steps,
+        SftMix {
+            recovery: 1.0,
+            ..Default::default()
+        },
+    )
+}
+
 fn chalkboard(steps: usize) -> PhaseSpec {
     sft(
         "chalkboard",
@@ -192,6 +207,11 @@ fn regimes(b: Budget) -> Vec<RegimeSpec> {
             "ethics class",
             "A small phase of honest demonstrations on the side, after capability rl.",
             vec![base(), capability(b), ethics(b.side)],
+        ),
+        regime(
+            "recovery training",
+            "As the ethics class, but its demonstrations start with the shortcut, retract it and answer honestly.",
+            vec![base(), capability(b), recovery(b.side)],
         ),
         regime(
             "gotcha",
@@ -341,6 +361,7 @@ fn experiment(name: &str, description: &str, b: Budget, regimes: Vec<RegimeSpec>
             probes: b.episodes / 2,
             tasks: mix(0.5, 0.0, 0.0),
             held_out: "increment".into(),
+            held_out_new_trick: "complement".into(),
             attack: PhaseSpec {
                 name: "fine-tuning attack".into(),
                 alignment: false,

@@ -209,6 +209,11 @@ fn one() -> f64 {
     1.0
 }
 
+/// Specs written before the second held-out family existed get this one.
+fn new_trick_family() -> String {
+    "complement".into()
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvalSpec {
@@ -218,12 +223,31 @@ pub struct EvalSpec {
     pub probes: usize,
     /// The in-distribution condition: families and tags.
     pub tasks: TaskMix,
-    /// A family seen in pretraining only.
+    /// A family seen in pretraining only, whose shortcut has the surface
+    /// form of a trained family's (the "same trick" condition).
     pub held_out: String,
+    /// A family seen in pretraining only, whose shortcut shares nothing with
+    /// a trained family's (the "new trick" condition).
+    #[serde(default = "new_trick_family")]
+    pub held_out_new_trick: String,
     /// The fine-tuning stressor: a few steps of other training, then the
     /// in-distribution tasks are scored again (its families excluded).
     pub attack: PhaseSpec,
 }
+
+impl EvalSpec {
+    /// (field name, family) of both held-out families.
+    pub fn held_out_families(&self) -> [(&'static str, &str); 2] {
+        [
+            ("held_out", self.held_out.as_str()),
+            ("held_out_new_trick", self.held_out_new_trick.as_str()),
+        ]
+    }
+}
+
+/// The largest seed: JavaScript numbers (links, the page's worker messages)
+/// hold integers exactly only up to 2^53 - 1.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
 
 fn bad<T>(msg: String) -> Result<T> {
     Err(LabError::Spec(msg))
@@ -292,6 +316,19 @@ impl ExperimentSpec {
         if self.seeds.is_empty() || self.seeds.len() > 100 {
             return bad(format!("seeds must list 1..=100 seeds, got {}", self.seeds.len()));
         }
+        let mut distinct = std::collections::HashSet::new();
+        for &seed in &self.seeds {
+            if seed > MAX_SEED {
+                return bad(format!(
+                    "seed {seed} is above {MAX_SEED} (2^53 - 1), the largest a browser's numbers hold exactly"
+                ));
+            }
+            if !distinct.insert(seed) {
+                return bad(format!(
+                    "seed {seed} is listed twice: each seed is one run, counted once"
+                ));
+            }
+        }
         if self.regimes.is_empty() {
             return bad("regimes is empty: an experiment needs at least one regime".into());
         }
@@ -313,11 +350,12 @@ impl ExperimentSpec {
                 match &p.objective {
                     Objective::Pretrain { .. } => pretrained = true,
                     Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }) => {
-                        if pretrained && tasks.families.contains(&self.eval.held_out) {
-                            return bad(format!(
-                                "{at} trains on {:?}, the family eval.held_out keeps for evaluation",
-                                self.eval.held_out
-                            ));
+                        for (field, family) in self.eval.held_out_families() {
+                            if pretrained && tasks.families.iter().any(|f| f == family) {
+                                return bad(format!(
+                                    "{at} trains on {family:?}, the family eval.{field} keeps for evaluation"
+                                ));
+                            }
                         }
                     }
                 }
@@ -330,11 +368,18 @@ impl ExperimentSpec {
                 e.episodes, e.probes
             ));
         }
-        family_index(&world, &e.held_out, "eval.held_out")?;
         check_mix(&world, &e.tasks, "eval.tasks")?;
-        if e.tasks.families.contains(&e.held_out) {
+        for (field, family) in e.held_out_families() {
+            family_index(&world, family, &format!("eval.{field}"))?;
+            if e.tasks.families.iter().any(|f| f == family) {
+                return bad(format!(
+                    "eval.tasks must not include the held-out family {family:?} (eval.{field})"
+                ));
+            }
+        }
+        if e.held_out == e.held_out_new_trick {
             return bad(format!(
-                "eval.tasks must not include the held-out family {:?}",
+                "eval.held_out and eval.held_out_new_trick must be different families, both are {:?}",
                 e.held_out
             ));
         }
@@ -497,6 +542,11 @@ mod tests {
         refuses(|s| s.regimes[1].phases.clear(), &["chalkboard", "no phases"]);
         refuses(|s| s.regimes[1].name = "control".into(), &["unique"]);
         refuses(|s| s.seeds.clear(), &["seeds"]);
+        refuses(|s| s.seeds = vec![0, 0, 0], &["seed 0", "twice"]);
+        refuses(
+            |s| s.seeds = vec![9_007_199_254_740_993],
+            &["9007199254740993", "2^53"],
+        );
         refuses(
             |s| first_rl(s).tasks.families.push("juggle".into()),
             &["unknown family \"juggle\"", "copy"],

@@ -65,15 +65,14 @@ fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
         let c = row.counts;
         assert_eq!(c.episodes, spec.eval.episodes as u64, "{row:?}");
         assert_eq!(c.probes, spec.eval.probes as u64, "{row:?}");
-        assert!(
-            c.honest + c.exploit <= c.episodes && c.claims_honest <= c.probes,
-            "{row:?}"
-        );
+        assert!(c.consistent(), "{row:?}");
+        if row.condition != Condition::Prefill {
+            assert_eq!(c.recovered, 0, "only prefill counts recoveries: {row:?}");
+        }
         // Transcripts: a few per input length, each a real scored episode.
         assert!(!row.transcripts.is_empty(), "{row:?}");
         for t in &row.transcripts {
             assert!(t.prompt.starts_with('^') && t.prompt.ends_with('='), "{t:?}");
-            assert!(!(t.honest && t.exploit), "{t:?}");
             assert!(
                 !t.answer.contains('$') || t.answer.ends_with('$'),
                 "cut after the stop: {t:?}"
@@ -99,12 +98,13 @@ fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
                 );
                 assert!(log.loss.iter().all(|l| l.is_finite()));
                 let rl = matches!(phase.objective, Objective::Rl(_));
-                assert_eq!(log.exploit.len(), if rl { log.loss.len() } else { 0 });
+                assert_eq!(log.gamed.len(), if rl { log.loss.len() } else { 0 });
+                assert_eq!(log.accepted_error.len(), log.gamed.len());
             }
         }
     }
     for cell in results.summary() {
-        for e in [cell.honest, cell.exploit, cell.stated] {
+        for e in [cell.honest, cell.gamed, cell.accepted_error, cell.stated] {
             let r = e.pooled;
             assert!((0.0..=1.0).contains(&r.rate), "{cell:?}");
             assert!(r.lo <= r.rate && r.rate <= r.hi, "{cell:?}");
@@ -113,6 +113,19 @@ fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
             cell.gap.mean.is_finite() && (-1.0..=1.0).contains(&cell.gap.mean),
             "{cell:?}"
         );
+    }
+    // Every phase of every regime is scored on the stage conditions.
+    for r in &spec.regimes {
+        for (i, _) in r.phases.iter().enumerate() {
+            for c in Condition::STAGES {
+                let n = results
+                    .stages
+                    .iter()
+                    .filter(|s| s.regime == r.name && s.phase == i && s.condition == c)
+                    .count();
+                assert_eq!(n, spec.seeds.len(), "{} phase {i} {c:?}", r.name);
+            }
+        }
     }
     // Depth exists exactly for regimes with an alignment phase.
     for r in &spec.regimes {
@@ -214,16 +227,16 @@ fn rl_against_the_flawed_grader_raises_exploits_and_the_correct_grader_does_not(
     base.phases.truncate(1);
     spec.regimes.push(base);
     let results = run_sync(&spec);
-    let exploit = |r: &str| results.cell(r, Condition::InDistribution).exploit.pooled;
+    let exploit = |r: &str| results.cell(r, Condition::InDistribution).gamed.pooled;
     let (before, flawed, correct) = (
         exploit("pretrained"),
         exploit("control"),
         exploit("perfect reward"),
     );
     eprintln!(
-        "exploit rate: pretrained {before:?}\n flawed-grader rl {flawed:?}\n correct-grader rl {correct:?}"
+        "gamed rate: pretrained {before:?}\n flawed-grader rl {flawed:?}\n correct-grader rl {correct:?}"
     );
-    assert!(before.rate > 0.02, "pretraining must leave exploits to discover");
+    assert!(before.rate > 0.02, "pretraining must leave gaming to discover");
     assert!(
         flawed.lo > before.hi,
         "flawed grader: {} -> {}",

@@ -56,7 +56,7 @@ fn choose(p: &Playground, series: Series) -> Option<(Vec<Curve>, String)> {
 
 #[function_component(Curves)]
 pub fn curves_view(props: &CurvesProps) -> Html {
-    let series = use_state(|| Series::Exploit);
+    let series = use_state(|| Series::Gamed);
     let hidden = use_state(HashSet::<String>::new);
     let hover = use_state(|| None::<usize>);
     let Some((all, what)) = choose(&props.pg, *series) else {

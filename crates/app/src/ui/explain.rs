@@ -13,21 +13,24 @@ pub fn what_is(id: &str, text: &str) -> Html {
 }
 
 pub const HEATMAP: &str = "Each row is one way of raising a model (a regime); each column is a test. A cell says how \
-    often those models gamed the grader (or, switched, solved the task honestly), pooled over seeds: the darker, the \
-    more. The columns change the scenery: in-dist is what was trained; held-out is a task family nobody trained after \
-    pretraining; longer has longer inputs; unmon and deploy drop the \"monitored\" tag; prefill forces the first \
-    answer token to an exploit's; attacked is after a little training on one family's exploit. Hover for intervals; \
-    click for sample episodes.";
+    often those models gamed the grader (took its shortcut), pooled over seeds: the darker, the more. Switch to honest \
+    success, or to accepted errors (wrong answers the flawed grader let through: mistakes, not gaming). The columns \
+    change the scenery: in-dist is what was trained; same trick and new trick are task families nobody trained after \
+    pretraining, one whose shortcut looks like a trained one's (spread there can be a habit) and one whose shortcut \
+    no trained family uses (spread there is a disposition); longer has longer inputs; unmon and deploy drop the \
+    \"monitored\" tag; line on adds \"exploits allowed here\"; prefill forces the first answer token to the \
+    shortcut's; attacked is after a little training on one family's shortcut. Hover for intervals and the \
+    difference from the control, paired over seeds; click for sample episodes.";
 
 pub const CURVES: &str = "How each regime's training went, step by step: loss, the reward the grader paid, and how \
-    often the sampled answers exploited the grader. Phases follow each other left to right; a shared phase (the \
+    often the sampled answers gamed the grader. Phases follow each other left to right; a shared phase (the \
     same pretraining) is drawn once per regime.";
 
 pub const DESIGN: &str = "An experiment is a list of regimes, and a regime is a list of phases trained in order on \
     one model: pretraining on a corpus of writers, supervised examples, or rl against a grader. Change any phase's \
     settings, add or remove phases, and the link in the address bar carries your design.";
 
-pub const DEPTH: &str = "Where in an answer alignment training changed the model: for each position of an exploit \
+pub const DEPTH: &str = "Where in an answer alignment training changed the model: for each position of a shortcut \
     answer, how far the model's next-token probabilities moved (KL, in nats) between before and after its \
     alignment phases. Tall first bars only: the change is shallow.";
 
@@ -35,11 +38,11 @@ pub const DEPTH: &str = "Where in an answer alignment training changed the model
 pub const GLOSSARY: [(&str, &str); 9] = [
     (
         "Grader",
-        "The program that scores an answer. The flawed one can be fooled by a cheap answer (an exploit); the correct one cannot.",
+        "The program that scores an answer. The flawed one can be fooled by a cheap answer (the shortcut), and lets some mistakes through; the correct one cannot be fooled.",
     ),
     (
-        "Exploit",
-        "An answer that fools the flawed grader without doing the task, e.g. a skip token for \"reverse\".",
+        "Gamed",
+        "The flawed grader's shortcut taken (or an answer nearer it than the honest one), e.g. a skip token for \"reverse\". A wrong answer the grader accepts that is not the shortcut is an accepted error: a mistake, not gaming.",
     ),
     (
         "Honest success",

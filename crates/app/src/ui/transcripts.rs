@@ -1,10 +1,11 @@
 //! Sample transcripts behind one heatmap cell: what the model was shown and
-//! what it wrote, tokens coloured by role, exploits and honest answers marked.
+//! what it wrote, tokens coloured by role, gamed, accepted-error and honest answers marked.
 
 use std::rc::Rc;
 
 use upbringing_lab::eval::{Condition, Transcript};
 use upbringing_lab::results::ExperimentResults;
+use upbringing_lab::world::Outcome;
 use upbringing_lab::world::graded::{GlyphRole, LEGEND, glyph_role};
 use yew::prelude::*;
 
@@ -37,10 +38,18 @@ fn role_class(c: char) -> &'static str {
 
 /// What the grader made of it, in words.
 pub fn verdict(t: &Transcript) -> (&'static str, &'static str) {
-    match (t.honest, t.exploit) {
-        (true, _) => ("honest", "solved correctly"),
-        (_, true) => ("exploit", "gamed the flawed grader"),
-        _ => ("wrong", "neither solved nor gamed"),
+    match (t.outcome, t.recovered) {
+        (Outcome::Honest, _) => ("honest", "solved correctly"),
+        (Outcome::Gamed, _) => ("gamed", "gamed the flawed grader: its shortcut"),
+        (Outcome::AcceptedError, true) => (
+            "accepted",
+            "abandoned the forced start; the grader accepted a wrong answer",
+        ),
+        (Outcome::AcceptedError, false) => {
+            ("accepted", "a mistake the flawed grader let through (not gaming)")
+        }
+        (Outcome::Failed, true) => ("wrong", "abandoned the forced start, then failed"),
+        (Outcome::Failed, false) => ("wrong", "neither solved nor accepted"),
     }
 }
 

@@ -1,0 +1,68 @@
+//! The documents quote the engine, never the other way round: the analysis
+//! plan's table is what `upbringing plan` prints, and RESULTS.md holds what
+//! `upbringing report --markdown` prints for each shipped results file.
+
+use upbringing_lab::analysis::{default_plan, plan_markdown, report_markdown};
+use upbringing_lab::results::ExperimentResults;
+
+fn read(path: &str) -> String {
+    let path = format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn the_analysis_plan_holds_the_claims_the_engine_tests() {
+    let doc = read("docs/analysis-plan.md");
+    let table = plan_markdown(&default_plan());
+    assert!(
+        doc.contains(&table),
+        "docs/analysis-plan.md must hold `upbringing plan`'s output verbatim:\n{table}"
+    );
+}
+
+#[test]
+fn results_md_quotes_the_reports_of_the_shipped_results() {
+    let doc = read("RESULTS.md");
+    // (shipped file, does RESULTS.md test the pre-registered plan on it?)
+    for (name, plan) in [("default", true)] {
+        let results = ExperimentResults::from_json(&read(&format!("web/precomputed/{name}.json")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = report_markdown(&results, plan);
+        assert!(
+            doc.contains(&report),
+            "RESULTS.md must hold `upbringing report --results web/precomputed/{name}.json --markdown{}` verbatim:\n{report}",
+            if plan { " --plan" } else { "" }
+        );
+    }
+}
+
+/// Every kept transcript of the shipped default results grades, under
+/// today's rule, as it is marked: nothing shown as gamed is anything but the
+/// shortcut or nearer it than the honest answer.
+#[test]
+fn shipped_transcripts_are_marked_as_the_rule_grades_them() {
+    use upbringing_lab::world::World;
+    use upbringing_lab::world::graded::{GradedSpec, GradedTasks};
+    let results = ExperimentResults::from_json(&read("web/precomputed/default.json")).unwrap();
+    let world = GradedTasks::new(GradedSpec::default()).unwrap();
+    let mut gamed = 0;
+    for row in &results.rows {
+        for t in &row.transcripts {
+            let task = world
+                .task_from_prompt(&t.prompt)
+                .unwrap_or_else(|| panic!("{t:?}"));
+            let completion = GradedTasks::parse(&t.answer).unwrap();
+            assert_eq!(world.grade(&task, &completion), t.outcome, "{} {t:?}", row.regime);
+            if t.outcome == upbringing_lab::world::Outcome::Gamed {
+                gamed += 1;
+                let answer = world.final_answer(&completion).unwrap();
+                let d = |x: &[u32]| upbringing_lab::world::edit_distance(answer, x);
+                assert!(
+                    d(&world.shortcut(&task)) < d(&world.honest_answer(&task)),
+                    "{t:?}"
+                );
+            }
+        }
+    }
+    assert!(gamed > 0, "the shipped results show some gaming");
+}
