@@ -769,7 +769,45 @@ mod page {
                     <Transcripts results={props.results.clone()} regime={regime.clone()} condition={*condition} />
                 }).unwrap_or_default() }
                 { view_depth(results) }
+                { view_stages(results) }
             </>
+        }
+    }
+
+    /// Each regime's model scored after every one of its phases: erosion (a
+    /// later phase undoing an earlier one) and head starts, measured.
+    fn view_stages(results: &ExperimentResults) -> Html {
+        use upbringing_lab::results::Metric as Counted;
+        if results.stages.is_empty() {
+            return html! {};
+        }
+        let cell = |regime: &str, phase: usize, condition: Condition, metric: Counted| {
+            let e = results.stage(regime, phase, condition, metric).pooled;
+            if e.trials == 0 {
+                return html! { <td>{ "–" }</td> };
+            }
+            html! {
+                <td title={format!("{} of {} episodes (95% CI {:.0}–{:.0}%)", e.successes, e.trials, 100.0 * e.lo, 100.0 * e.hi)}>
+                    { format!("{:.0}%", 100.0 * e.rate) }
+                </td>
+            }
+        };
+        html! {
+            <details id="stages">
+                <summary>{ "After each phase: gamed and honest success, measured on every phase's model" }</summary>
+                <p class="muted">{ explain::STAGES }</p>
+                <table>
+                    <tr><th>{ "regime" }</th><th>{ "after phase" }</th>
+                        { for Condition::STAGES.iter().map(|c| html! { <th>{ format!("gamed, {}", c.short()) }</th> }) }
+                        <th>{ "honest, in-dist" }</th></tr>
+                    { for results.spec.regimes.iter().flat_map(|r| r.phases.iter().enumerate().map(move |(i, p)| (r, i, p))).map(|(r, i, p)| html! {
+                        <tr><th class="regime">{ &r.name }</th><td>{ format!("{}. {}", i + 1, p.name) }</td>
+                            { for Condition::STAGES.iter().map(|&c| cell(&r.name, i, c, Counted::Gamed)) }
+                            { cell(&r.name, i, Condition::InDistribution, Counted::Honest) }
+                        </tr>
+                    }) }
+                </table>
+            </details>
         }
     }
 

@@ -595,7 +595,8 @@ pub fn all() -> Vec<Exercise> {
         question: "Your regime trains with rl against a flawed grader for 200 steps, then spends 40 more rl steps in \
                    which every exploit is caught and penalised. Keep the budget (at most 240 rl steps, at most 40 \
                    steps' worth of caught exploits, the flawed grader throughout, no supervised phases) but rearrange it so that your model \
-                   games the grader in at most 15% of trained-family episodes and at most 35% on the held-out family. \
+                   games the grader in at most 45% of trained-family episodes and at most 35% on the held-out family \
+                   whose shortcut no trained family uses. \
                    A share can be typed as a fraction, like 40/240.",
         limits: vec![
             Limit::RlSteps {
@@ -618,7 +619,7 @@ pub fn all() -> Vec<Exercise> {
             },
         ],
         goals: vec![
-            goal(Measure::Gamed, Condition::InDistribution, 0.15),
+            goal(Measure::Gamed, Condition::InDistribution, 0.45),
             goal(Measure::Gamed, Condition::HeldOutNewTrick, 0.35),
         ],
         start,
@@ -682,7 +683,8 @@ pub fn all() -> Vec<Exercise> {
         question: "Your regime is the control: pretraining on a corpus written by honest writers, exploiters and \
                    opportunists, then rl against a flawed grader. Change only who wrote the pretraining corpus \
                    (the writers' weights, or tagging exploit text) so that, after the same rl, your model games the \
-                   grader in at most 35% of episodes on the held-out family (the control: about 64%).",
+                   grader in at most 35% of episodes on the held-out family whose shortcut no trained family uses (the \
+                   control: about 74%).",
         limits: vec![Limit::TotalSteps {
             regime: YOURS.into(),
             max: steps(&start),

@@ -47,17 +47,19 @@ fn the_paths_the_teachers_notes_describe() {
             &[(F::Monitored, "0"), (F::Deploy, "1")],
             false,
         ),
-        // Inoculation kept, half the exploits caught and penalised.
+        // Inoculation kept, half the wrong answers caught and penalised: 25%
+        // in deployment with a wide seed spread, so it misses the 20% goal.
         (
             "exploits-allowed",
             1,
             &[(F::ExploitPenalty, "1"), (F::CheckedShare, "0.5")],
-            true,
+            false,
         ),
         // Coherence halfway.
         ("does-character-carry-it", 0, &[(F::Coherence, "0.5")], true),
-        // Conditional pretraining (exploit text tagged) instead of honest writers.
-        ("values-in-the-data", 0, &[(F::ConditionalTags, "1")], false),
+        // Conditional pretraining (exploit text tagged) instead of honest
+        // writers: it meets the goal too (15% on the new trick).
+        ("values-in-the-data", 0, &[(F::ConditionalTags, "1")], true),
     ];
     for (slug, phase, edits, should) in cases {
         let e = exercise::find(slug).unwrap();

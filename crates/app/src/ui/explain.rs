@@ -30,6 +30,10 @@ pub const DESIGN: &str = "An experiment is a list of regimes, and a regime is a 
     one model: pretraining on a corpus of writers, supervised examples, or rl against a grader. Change any phase's \
     settings, add or remove phases, and the link in the address bar carries your design.";
 
+pub const STAGES: &str = "Every phase's model, scored on the trained families and the two held-out ones (half the \
+    episodes of the main table, pooled over seeds). Read down a regime: a phase that undoes an earlier one shows as \
+    gaming coming back; a head start (aligned pretraining) shows in its first row and what rl leaves of it in the next.";
+
 pub const DEPTH: &str = "Where in an answer alignment training changed the model: for each position of a shortcut \
     answer, how far the model's next-token probabilities moved (KL, in nats) between before and after its \
     alignment phases. Tall first bars only: the change is shallow.";
