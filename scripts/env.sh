@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared set-up for scripts/serve and scripts/test (sourced, not run).
 # Installs, only when missing: the wasm target, trunk and wasm-bindgen-cli
 # (exact versions), and the npm tools in tests/ (wasm-opt, playwright-core).

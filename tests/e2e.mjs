@@ -158,7 +158,9 @@ await check('playground: precomputed results show at once, labelled', async () =
   assert.ok((await page.getAttribute('#heatmap td.heat', 'title')).includes('95% CI'), 'intervals on hover');
   // Other regimes' cells give the paired difference from the control on hover.
   assert.match(await page.getAttribute('#heatmap tr:nth-child(3) td.heat', 'title'), /vs control: [+-]?\d+ points \(95% CI .* paired over 10 seeds/);
-  assert.deepEqual(await page.$$eval('button.metric', (b) => b.map((x) => x.dataset.metric)), ['gamed', 'honest', 'accepted_error', 'gap']);
+  assert.deepEqual(await page.$$eval('button.metric[data-metric]', (b) => b.map((x) => x.dataset.metric)), ['gamed', 'honest', 'accepted_error', 'gap']);
+  // Every phase's model is scored: one row per regime and phase, read off the results.
+  assert.ok(await page.$$eval('#stages tr', (r) => r.length) > regimes, 'after-each-phase rows');
   // Export: the CSV download is the tidy table.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
   const csv = await readFile(await download.path(), 'utf8');
@@ -273,10 +275,10 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   assert.equal(await page.getAttribute('#run-status', 'data-phase'), 'done', status);
   const seconds = (Date.now() - t0) / 1000;
   const cells = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => Number(x.dataset.value)));
-  assert.equal(cells.length, 13 * 7);
+  assert.equal(cells.length, 14 * 9);
   assert.ok(cells.every((v) => v >= 0 && v <= 1), 'rates in [0, 1]');
   assert.match(await page.textContent('#provenance'), /trained in this browser.*CPU/);
-  assert.equal(await page.$$eval('#curve-chart polyline.series', (l) => l.length), 13, 'a curve per regime');
+  assert.equal(await page.$$eval('#curve-chart polyline.series', (l) => l.length), 14, 'a curve per regime');
   const cellsShown = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => x.dataset.value));
   const runLongTaskMs = await page.evaluate((at) => Math.max(0, ...window.__longTasks.filter((e) => e.startTime >= at).map((e) => Math.round(e.duration))), clickAt);
   results.runs.playgroundCpuSmoke = { seconds, runLongTaskMs };
@@ -303,9 +305,9 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   const reused = Number((again.match(/(\d+) trained phases reused/) ?? [])[1]);
   results.runs.playgroundCpuSmokeEdited = { seconds: (Date.now() - t1) / 1000, reused };
   console.log('     ' + JSON.stringify(results.runs.playgroundCpuSmokeEdited));
-  // The quick preset has 18 distinct trained prefixes; the edit replaces
-  // one, and the other 17 come back.
-  assert.equal(reused, 17, again);
+  // The quick preset has 19 distinct trained prefixes; the edit replaces
+  // one, and the other 18 come back.
+  assert.equal(reused, 18, again);
   assert.deepEqual(errors, [], 'console errors');
   await page.close();
 });
@@ -369,7 +371,7 @@ await check('exercise: the goal check reports pass and fail on two prepared resu
     await page.setInputFiles('#import', { name: file, mimeType: 'application/json', buffer });
     await page.waitForSelector(`#verdict[data-met="${met}"]`, { timeout: 10_000 });
     assert.match(await page.textContent('#verdict'), /from the results file you opened/);
-    assert.match(await page.textContent('#exercise'), met === 'true' ? /met by 16 points/ : /missed by 79 points/);
+    assert.match(await page.textContent('#exercise'), met === 'true' ? /met by 20 points/ : /missed by 69 points/);
   }
   // A results file for another experiment is refused: it changes what the exercise fixes.
   const other = JSON.parse(await readFile(join(dist, 'precomputed', 'quick.json'), 'utf8'));
@@ -485,7 +487,7 @@ await check('playground: a shortened experiment trains and is scored on WebGPU (
   results.runs.playgroundWebgpu = { seconds: (Date.now() - t0) / 1000 };
   console.log('     ' + JSON.stringify(results.runs.playgroundWebgpu));
   const cells = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => Number(x.dataset.value)));
-  assert.equal(cells.length, 7);
+  assert.equal(cells.length, 9);
   assert.ok(cells.every((v) => v >= 0 && v <= 1), JSON.stringify(cells));
   assert.match(await page.textContent('#provenance'), /trained in this browser.*webgpu check.*(swiftshader|webgpu|wgpu)/i);
   assert.deepEqual(errors, [], 'console errors');

@@ -657,7 +657,7 @@ mod tests {
         );
         assert_eq!(heat[0].1[0].text, "30%");
         assert!(
-            heat[0].1[0].detail.contains("15 of 50"),
+            heat[0].1[0].detail.contains("30 of 100"),
             "{}",
             heat[0].1[0].detail
         );
@@ -692,7 +692,7 @@ mod tests {
         assert!(p.results.is_none());
         // An edit that lands back on the preset is no edit.
         let mut q = Playground::new("inoculated", false).unwrap();
-        assert!(q.edit(&Edit::Set(SpecField::Seeds, "5".into())));
+        assert!(q.edit(&Edit::Set(SpecField::Seeds, "10".into())));
         assert!(!q.edited());
     }
 

@@ -142,13 +142,14 @@ fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
     for r in &spec.regimes {
         assert!(table.contains(&r.name), "table lacks {}", r.name);
     }
-    // The CSV: a header, then 3 metrics per row and per pooled cell.
+    // The CSV: a header, then 5 metrics (gamed, honest, accepted error,
+    // recovered, stated) per row and per pooled cell.
     let csv = results.csv();
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("regime,condition,seed,metric,value,lo,hi"));
     assert_eq!(
         lines.len(),
-        1 + 3 * results.rows.len() + 3 * results.summary().len()
+        1 + 5 * results.rows.len() + 5 * results.summary().len()
     );
     let columns = fields(lines[0]);
     assert!(lines.iter().all(|l| fields(l) == columns), "ragged CSV");
