@@ -558,17 +558,10 @@ mod tests {
             }
         }
         ExperimentResults {
-            format: upbringing_lab::results::FORMAT,
-            spec: spec.clone(),
             engine: "test".into(),
             backend: "test".into(),
-            commit: None,
-            seconds: 0.0,
             rows,
-            stages: vec![],
-            depth: vec![],
-            logs: vec![],
-            failures: vec![],
+            ..ExperimentResults::empty(spec)
         }
     }
 

@@ -446,7 +446,7 @@ mod tests {
     use super::*;
     use crate::eval::Counts;
     use crate::presets;
-    use crate::results::{FORMAT, Row};
+    use crate::results::Row;
 
     /// Default-experiment results where `gamed(regime, seed)` of 100
     /// in-distribution episodes gamed.
@@ -470,17 +470,8 @@ mod tests {
             })
             .collect();
         ExperimentResults {
-            format: FORMAT,
-            spec,
-            engine: "test".into(),
-            backend: "test".into(),
-            commit: None,
-            seconds: 0.0,
             rows,
-            stages: vec![],
-            depth: vec![],
-            logs: vec![],
-            failures: vec![],
+            ..ExperimentResults::empty(&spec)
         }
     }
 

@@ -223,8 +223,8 @@ impl ExperimentResults {
         out
     }
 
-    /// Results for `spec` with nothing in them yet.
-    fn empty(spec: &ExperimentSpec) -> Self {
+    /// Results for `spec` with nothing in them yet (in today's format).
+    pub fn empty(spec: &ExperimentSpec) -> Self {
         Self {
             format: FORMAT,
             spec: spec.clone(),

@@ -258,7 +258,7 @@ impl GradedTasks {
             .map(|f| f as usize)
             .filter(|&f| f < FAMILIES.len())?;
         let input = tokens[5..tokens.len() - 1].to_vec();
-        (!input.is_empty() && input.iter().all(|&d| d < 10)).then(|| Task {
+        (!input.is_empty() && input.iter().all(|&d| d < 10)).then_some(Task {
             family,
             input,
             tags: Tags {
