@@ -13,7 +13,7 @@ use upbringing_lab::bench::{BenchConfig, run_bench};
 use upbringing_lab::demo::{DemoConfig, DemoRun};
 use upbringing_lab::results::{ExperimentResults, Metric};
 use upbringing_lab::spec::ExperimentSpec;
-use upbringing_lab::{Backend, BackendKind, VERSION, analysis, exercise, experiment, presets};
+use upbringing_lab::{Backend, BackendKind, VERSION, analysis, exercise, experiment, presets, shard};
 
 #[derive(Parser)]
 #[command(
@@ -70,6 +70,22 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
         /// Write the tidy table (one row per regime, condition, seed, metric).
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+        /// Run only part K of N balanced parts (regime × seed units) and
+        /// write a partial results file; `upbringing merge` joins the parts.
+        /// For array jobs (Slurm, Kubernetes Indexed Jobs: see deploy/).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+    },
+    /// Join the partial results files of `run --shard K/N` into the file one
+    /// process would have written (refuses repeated, missing or foreign parts).
+    Merge {
+        /// The parts, in any order.
+        #[arg(required = true)]
+        parts: Vec<std::path::PathBuf>,
+        #[arg(long)]
+        out: std::path::PathBuf,
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
     },
@@ -186,6 +202,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             jobs,
             out,
             csv,
+            shard,
         } => {
             let mut spec = match (preset, spec) {
                 (Some(name), _) => presets::preset(&name)?,
@@ -204,8 +221,28 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let backend = backend(&name)?;
             let label = format!("{} ({threads} threads)", backend.label);
             let backend = Backend { label, ..backend };
-            let jobs = jobs.unwrap_or(threads).clamp(1, spec.seeds.len());
-            run_experiment(&spec, &backend, jobs, out.as_deref(), csv.as_deref())?;
+            let results = match shard {
+                Some(k_of_n) => run_shard(&spec, &backend, &k_of_n)?,
+                None => {
+                    let jobs = jobs.unwrap_or(threads).clamp(1, spec.seeds.len());
+                    run_experiment(&spec, &backend, jobs)?
+                }
+            };
+            write_results(&results, out.as_deref(), csv.as_deref())?;
+        }
+        Command::Merge { parts, out, csv } => {
+            let parts = parts
+                .iter()
+                .map(|path| {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    ExperimentResults::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let n = parts.len();
+            let results = shard::merge(parts)?;
+            eprintln!("merged {n} parts");
+            write_results(&results, Some(&out), csv.as_deref())?;
         }
         Command::Report {
             results,
@@ -355,13 +392,90 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Part K of N of `spec` (`--shard K/N`), unit by unit in this process.
+fn run_shard(
+    spec: &ExperimentSpec,
+    backend: &Backend,
+    k_of_n: &str,
+) -> Result<ExperimentResults, Box<dyn std::error::Error>> {
+    let (k, n) = k_of_n
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)))
+        .ok_or_else(|| format!("--shard takes K/N, like 2/8 (got {k_of_n:?})"))?;
+    let part = shard::part(spec, k, n)?;
+    eprintln!(
+        "running part {k}/{n} of {:?}: {} of {} units (regime x seed) on {}",
+        spec.name,
+        part.units.len(),
+        spec.regimes.len() * spec.seeds.len(),
+        backend.label
+    );
+    let commit = commit();
+    let start = Instant::now();
+    let subs: Vec<ExperimentSpec> = spec
+        .seeds
+        .iter()
+        .filter_map(|&s| shard::seed_spec(spec, &part, s))
+        .collect();
+    let total = subs
+        .iter()
+        .map(|s| experiment::units_per_seed(s, s.seeds[0]))
+        .sum();
+    let mut bar = progress::Bar::new(start);
+    let mut done = 0;
+    let mut outcomes = vec![];
+    for sub in &subs {
+        let seed = sub.seeds[0];
+        let mut on_units = |units: usize, regime: &str, stage: &str| {
+            done += units;
+            bar.show(&experiment::Progress {
+                done,
+                total,
+                seed,
+                regime: regime.into(),
+                stage: stage.into(),
+            });
+        };
+        outcomes.push(pollster::block_on(experiment::run_seed(
+            sub,
+            backend,
+            seed,
+            &mut on_units,
+        ))?);
+    }
+    bar.finish();
+    let mut results = ExperimentResults::assemble(spec, backend, outcomes);
+    results.seconds = start.elapsed().as_secs_f64();
+    results.commit = commit;
+    results.shard = Some(part);
+    Ok(results)
+}
+
+/// Print the table; write the JSON and the CSV where asked.
+fn write_results(
+    results: &ExperimentResults,
+    out: Option<&std::path::Path>,
+    csv: Option<&std::path::Path>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    println!("{}", results.table());
+    println!("took {:.0} s", results.seconds);
+    if let Some(path) = out {
+        std::fs::write(path, serde_json::to_string_pretty(results)?)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = csv {
+        std::fs::write(path, results.csv()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
 fn run_experiment(
     spec: &ExperimentSpec,
     backend: &Backend,
     jobs: usize,
-    out: Option<&std::path::Path>,
-    csv: Option<&std::path::Path>,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<ExperimentResults, Box<dyn std::error::Error>> {
     eprintln!(
         "running {:?}: {} regimes x {} seeds on {}, {jobs} seeds at a time",
         spec.name,
@@ -404,21 +518,10 @@ fn run_experiment(
         jobs::run_seeds(spec, backend.kind.name(), jobs, total, &mut bar)?
     };
     bar.finish();
-    let mut results = upbringing_lab::results::ExperimentResults::assemble(spec, backend, outcomes);
+    let mut results = ExperimentResults::assemble(spec, backend, outcomes);
     results.seconds = start.elapsed().as_secs_f64();
     results.commit = commit;
-    println!("{}", results.table());
-    println!("took {:.0} s", results.seconds);
-    if let Some(path) = out {
-        std::fs::write(path, serde_json::to_string_pretty(&results)?)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!("wrote {}", path.display());
-    }
-    if let Some(path) = csv {
-        std::fs::write(path, results.csv()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    Ok(results)
 }
 
 fn read_results(path: &std::path::Path) -> Result<ExperimentResults, Box<dyn std::error::Error>> {

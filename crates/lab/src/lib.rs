@@ -24,6 +24,7 @@ pub mod results;
 pub mod rng;
 pub mod sample;
 pub mod schedule;
+pub mod shard;
 pub mod spec;
 pub mod stats;
 pub mod train;

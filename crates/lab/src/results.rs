@@ -55,6 +55,24 @@ pub struct LogRow {
     pub log: PhaseLog,
 }
 
+/// Which part of a split run a results file holds (`crate::shard`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shard {
+    /// 1-based, as schedulers number array tasks: part `index` of `count`.
+    pub index: usize,
+    pub count: usize,
+    /// The (regime, seed) units this part ran.
+    pub units: Vec<Unit>,
+}
+
+/// One regime at one seed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Unit {
+    pub regime: String,
+    pub seed: u64,
+}
+
 /// The results format this engine writes. 2: episodes graded as honest,
 /// gamed, accepted error or failed; two held-out families; stage rows.
 pub const FORMAT: u32 = 2;
@@ -83,6 +101,9 @@ pub struct ExperimentResults {
     /// Regimes that stopped at a seed (their numbers for it are missing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<Failure>,
+    /// Set on one part of a split run (`run --shard K/N`); `merge` joins the parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
 }
 
 /// A metric over seeds: pooled episodes with a Wilson interval, and the
@@ -237,6 +258,7 @@ impl ExperimentResults {
             depth: vec![],
             logs: vec![],
             failures: vec![],
+            shard: None,
         }
     }
 
@@ -350,6 +372,20 @@ impl ExperimentResults {
         }
         for f in &results.failures {
             belongs(&f.regime, f.seed, "a failure")?;
+        }
+        if let Some(shard) = &results.shard {
+            let units: std::collections::HashSet<(&str, u64)> =
+                shard.units.iter().map(|u| (u.regime.as_str(), u.seed)).collect();
+            if let Some(row) = results
+                .rows
+                .iter()
+                .find(|r| !units.contains(&(r.regime.as_str(), r.seed)))
+            {
+                return bad(format!(
+                    "part {}/{} has counts for {} at seed {}, which is not one of its units",
+                    shard.index, shard.count, row.regime, row.seed
+                ));
+            }
         }
         Ok(results)
     }

@@ -1,0 +1,88 @@
+//! A run split into parts (`run --shard K/N`) and merged gives the file one
+//! process writes, whatever the split and the order of the parts; merging
+//! refuses repeated, missing and foreign parts.
+
+use upbringing_lab::Backend;
+use upbringing_lab::experiment::{run, run_seed};
+use upbringing_lab::presets::{preset, smoke};
+use upbringing_lab::results::ExperimentResults;
+use upbringing_lab::shard::{merge, part, seed_spec};
+use upbringing_lab::spec::ExperimentSpec;
+
+fn spec() -> ExperimentSpec {
+    let mut spec = smoke(preset("quick").unwrap());
+    // Shared prefixes (pretrain, capability rl) across parts, and a regime
+    // with its own pretraining.
+    spec.regimes.retain(|r| {
+        ["control", "ethics class", "sandwich", "aligned pretraining"].contains(&r.name.as_str())
+    });
+    spec.seeds = vec![4, 7];
+    spec
+}
+
+fn run_part(spec: &ExperimentSpec, k: usize, n: usize) -> ExperimentResults {
+    let shard = part(spec, k, n).unwrap();
+    let outcomes = spec
+        .seeds
+        .iter()
+        .filter_map(|&s| seed_spec(spec, &shard, s))
+        .map(|sub| {
+            pollster::block_on(run_seed(
+                &sub,
+                &Backend::flex(),
+                sub.seeds[0],
+                &mut |_: usize, _: &str, _: &str| {},
+            ))
+            .unwrap()
+        })
+        .collect();
+    let mut r = ExperimentResults::assemble(spec, &Backend::flex(), outcomes);
+    r.shard = Some(shard);
+    // Through a file and back, as between machines.
+    ExperimentResults::from_json(&serde_json::to_string(&r).unwrap()).unwrap()
+}
+
+fn same_numbers(a: &ExperimentResults, b: &ExperimentResults) {
+    assert_eq!(a.rows, b.rows);
+    assert_eq!(a.stages, b.stages);
+    assert_eq!(a.depth, b.depth);
+    assert_eq!(a.logs, b.logs);
+    assert_eq!(a.failures, b.failures);
+    assert_eq!(a.spec, b.spec);
+    assert_eq!(b.shard, None);
+}
+
+#[test]
+fn merged_parts_equal_one_process_whatever_the_split_and_order() {
+    let spec = spec();
+    let whole = pollster::block_on(run(&spec, &Backend::flex(), &mut |_| true)).unwrap();
+    let units = spec.regimes.len() * spec.seeds.len();
+    for n in [2, 3] {
+        let parts: Vec<ExperimentResults> = (1..=n).map(|k| run_part(&spec, k, n)).collect();
+        let sizes: Vec<usize> = parts
+            .iter()
+            .map(|p| p.shard.as_ref().unwrap().units.len())
+            .collect();
+        assert_eq!(
+            sizes.iter().sum::<usize>(),
+            units,
+            "every unit in one part: {sizes:?}"
+        );
+        same_numbers(&whole, &merge(parts.clone()).unwrap());
+        let mut reversed = parts.clone();
+        reversed.reverse();
+        same_numbers(&whole, &merge(reversed).unwrap());
+        if n == 3 {
+            let err = |parts: Vec<ExperimentResults>| merge(parts).unwrap_err().to_string();
+            assert!(err(vec![parts[0].clone(), parts[0].clone(), parts[2].clone()]).contains("twice"));
+            assert!(err(parts[..2].to_vec()).contains("part 3/3 is missing"));
+            assert!(err(vec![whole.clone()]).contains("whole run"));
+            let other_split = run_part(&spec, 1, 2);
+            assert!(err(vec![other_split, parts[1].clone(), parts[2].clone()]).contains("another split"));
+            let mut foreign = parts[0].clone();
+            foreign.spec.eval.episodes += 1;
+            assert!(err(vec![foreign, parts[1].clone(), parts[2].clone()]).contains("another experiment"));
+        }
+    }
+    assert!(part(&spec, 3, 2).is_err() && part(&spec, 1, units + 1).is_err());
+}
