@@ -33,16 +33,36 @@ impl Control {
     }
 }
 
-/// `a,b,c` into controls, with a message for each one not understood.
+/// Items a `lock=`/`hide=` list is read for: more than any experiment has
+/// parts to name (a hand-made link of 200k items would otherwise cost
+/// quadratic time and a notice each).
+const MAX_ITEMS: usize = 256;
+/// Notices about items not understood; the rest are counted in one line.
+const MAX_NOTICES: usize = 5;
+
+/// `a,b,c` into controls, with a message for each one not understood (the
+/// first few, then a count).
 pub fn parse_list(text: &str) -> (Vec<Control>, Vec<String>) {
     let mut out = vec![];
     let mut problems = vec![];
-    for item in text.split(',').filter(|s| !s.trim().is_empty()) {
+    let items: Vec<&str> = text.split(',').filter(|s| !s.trim().is_empty()).collect();
+    for item in items.iter().take(MAX_ITEMS) {
         match Control::parse(item) {
             Ok(c) if !out.contains(&c) => out.push(c),
             Ok(_) => {}
             Err(e) => problems.push(e),
         }
+    }
+    if items.len() > MAX_ITEMS {
+        problems.push(format!(
+            "only the first {MAX_ITEMS} of {} items are read",
+            items.len()
+        ));
+    }
+    if problems.len() > MAX_NOTICES {
+        let more = problems.len() - MAX_NOTICES;
+        problems.truncate(MAX_NOTICES);
+        problems.push(format!("{more} more items not understood"));
     }
     (out, problems)
 }
@@ -144,6 +164,21 @@ impl Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_list_is_read_in_bounded_time_with_few_notices() {
+        let huge = vec!["seeds"; 200_000].join(",") + ",nope,nada";
+        let start = std::time::Instant::now();
+        let (controls, problems) = parse_list(&huge);
+        assert!(start.elapsed().as_secs_f64() < 1.0);
+        assert_eq!(controls.len(), 1);
+        assert!(problems.len() <= MAX_NOTICES + 1, "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("first 256 of 200002")), "{problems:?}");
+        let junk = vec!["x"; 50].join(",");
+        let (_, problems) = parse_list(&junk);
+        assert_eq!(problems.len(), MAX_NOTICES + 1);
+        assert!(problems[MAX_NOTICES].contains("45 more"), "{problems:?}");
+    }
 
     #[test]
     fn lists_parse_with_a_message_per_bad_item() {
