@@ -173,7 +173,10 @@ mod tests {
         assert!(start.elapsed().as_secs_f64() < 1.0);
         assert_eq!(controls.len(), 1);
         assert!(problems.len() <= MAX_NOTICES + 1, "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("first 256 of 200002")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("first 256 of 200002")),
+            "{problems:?}"
+        );
         let junk = vec!["x"; 50].join(",");
         let (_, problems) = parse_list(&junk);
         assert_eq!(problems.len(), MAX_NOTICES + 1);

@@ -6,7 +6,7 @@
 //! Best effort (`idb`): a refusal only costs the time.
 
 use upbringing_lab::checkpoint::Checkpoint;
-use upbringing_lab::{BackendKind, VERSION};
+use upbringing_lab::{BackendKind, ENGINE_BUILD, VERSION};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::idb;
@@ -15,7 +15,9 @@ const DB: &str = "upbringing-checkpoints";
 const STORE: &str = "checkpoints";
 
 fn key(kind: BackendKind, prefix: u64) -> String {
-    format!("{VERSION}/{}/{prefix:016x}", kind.name())
+    // The engine build, not only the version: a deploy that changes training
+    // must not pick up weights an older build kept.
+    format!("{VERSION}+{ENGINE_BUILD}/{}/{prefix:016x}", kind.name())
 }
 
 /// The checkpoint kept for this prefix, if any (an unreadable one is none).

@@ -36,3 +36,8 @@ pub use model::{Gpt, GptConfig};
 
 /// The engine's version, stamped on every result.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A hash of the engine's source, the patched burn-flex and the locked
+/// dependencies (`build.rs`): what keys kept checkpoints and stored results,
+/// so a build that trains differently never reuses them.
+pub const ENGINE_BUILD: &str = env!("UPBRINGING_ENGINE_BUILD");

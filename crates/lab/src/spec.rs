@@ -278,8 +278,9 @@ impl ExperimentSpec {
     pub fn results_key(&self) -> String {
         let json = serde_json::to_string(self).expect("a spec always serialises");
         format!(
-            "{}/{:016x}",
+            "{}+{}/{:016x}",
             crate::VERSION,
+            crate::ENGINE_BUILD,
             crate::experiment::fnv1a(json.as_bytes())
         )
     }
@@ -498,7 +499,11 @@ mod tests {
         b.seeds.push(9);
         assert_eq!(a.results_key(), a.clone().results_key());
         assert_ne!(a.results_key(), b.results_key());
-        assert!(a.results_key().starts_with(crate::VERSION));
+        assert!(
+            a.results_key()
+                .starts_with(&format!("{}+{}/", crate::VERSION, crate::ENGINE_BUILD))
+        );
+        assert_eq!(crate::ENGINE_BUILD.len(), 16, "a 64-bit hash in hex");
     }
 
     #[test]
