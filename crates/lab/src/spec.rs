@@ -413,9 +413,12 @@ impl ExperimentSpec {
         match &p.objective {
             Objective::Pretrain { corpus: c } => {
                 let weights = [c.honest, c.exploiter, c.opportunist];
-                if weights.iter().any(|w| !w.is_finite() || *w < 0.0) || weights.iter().sum::<f64>() <= 0.0 {
+                // A finite sum too: (1e308, 1e308, 0) sums to infinity and
+                // would always draw the last persona.
+                let sum: f64 = weights.iter().sum();
+                if weights.iter().any(|w| !w.is_finite() || *w < 0.0) || !(sum > 0.0 && sum.is_finite()) {
                     return bad(format!(
-                        "{at}: persona weights must be non-negative with a positive sum, got {weights:?}"
+                        "{at}: persona weights must be non-negative with a positive, finite sum, got {weights:?}"
                     ));
                 }
                 for (name, v) in [
@@ -434,10 +437,11 @@ impl ExperimentSpec {
             Objective::Sft { tasks, data } => {
                 check_mix(world, tasks, &format!("{at}: tasks"))?;
                 let w = [data.honest, data.stated, data.recovery, data.exploit];
-                if w.iter().any(|w| !w.is_finite() || *w < 0.0) || w.iter().sum::<f64>() <= 0.0 {
+                let sum: f64 = w.iter().sum();
+                if w.iter().any(|w| !w.is_finite() || *w < 0.0) || !(sum > 0.0 && sum.is_finite()) {
                     return bad(format!(
                         "{at}: data weights (honest, stated, recovery, exploit) must be non-negative \
-                         with a positive sum, got {w:?}"
+                         with a positive, finite sum, got {w:?}"
                     ));
                 }
             }
@@ -587,6 +591,14 @@ mod tests {
                 }
             },
             &["persona weights"],
+        );
+        refuses(
+            |s| {
+                if let Objective::Pretrain { corpus } = &mut s.regimes[0].phases[0].objective {
+                    (corpus.honest, corpus.exploiter, corpus.opportunist) = (1e308, 1e308, 0.0);
+                }
+            },
+            &["persona weights", "finite sum"],
         );
         refuses(
             |s| {
