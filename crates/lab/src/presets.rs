@@ -448,7 +448,9 @@ pub fn preset(name: &str) -> Result<ExperimentSpec> {
 /// phase, few episodes): for tests and the page's quick check, never a finding.
 pub fn smoke(mut spec: ExperimentSpec) -> ExperimentSpec {
     spec.name = format!("{} (smoke)", spec.name);
-    spec.model.d_model = 32;
+    // About 32 wide, divisible by the spec's heads (3 or 5 heads must still run).
+    let heads = spec.model.n_heads.max(1);
+    spec.model.d_model = 32usize.div_ceil(heads) * heads;
     spec.model.n_layers = 1;
     for phase in spec.regimes.iter_mut().flat_map(|r| r.phases.iter_mut()) {
         phase.steps = match phase.objective {
@@ -476,6 +478,19 @@ pub fn slug(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_short_check_runs_any_head_count() {
+        for heads in [1, 3, 4, 5, 7] {
+            let mut spec = preset("quick").unwrap();
+            spec.model.n_heads = heads;
+            spec.model.d_model = 64usize.div_ceil(heads) * heads;
+            spec.validate().unwrap();
+            let short = smoke(spec);
+            short.validate().unwrap_or_else(|e| panic!("{heads} heads: {e}"));
+            assert!((32..32 + heads).contains(&short.model.d_model));
+        }
+    }
 
     #[test]
     fn unknown_preset_lists_the_known_ones() {
