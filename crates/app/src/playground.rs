@@ -395,8 +395,9 @@ fn pct(x: f64) -> String {
 /// The regime other cells are compared with on hover.
 const BASELINE: &str = "control";
 
-/// "vs control: −12 points [−20, −4], paired over 10 seeds" for a cell of
-/// another regime, when the results have a control.
+/// "; vs control: -12 points (95% CI -20 to -4, paired over 10 seeds,
+/// unadjusted permutation p = 0.004)" for a cell of another regime, when the
+/// results have a control. Unadjusted: a hover is one look, not a claim.
 fn versus_control(
     results: &ExperimentResults,
     cell: &Cell,
@@ -417,7 +418,7 @@ fn versus_control(
     }
     let pts = |x: f64| format!("{:+.0}", 100.0 * x);
     format!(
-        "; vs {BASELINE}: {} points (95% CI {} to {}, paired over {} seeds, permutation p = {:.3})",
+        "; vs {BASELINE}: {} points (95% CI {} to {}, paired over {} seeds, unadjusted permutation p = {:.3})",
         pts(d.mean),
         pts(d.lo),
         pts(d.hi),
@@ -548,6 +549,7 @@ mod tests {
                             honest: 1,
                             gamed: 3,
                             accepted_error: 1,
+                            bad_starts: 0,
                             recovered: 0,
                             probes: 10,
                             claims_honest: 9,

@@ -283,16 +283,17 @@ pub fn test(results: &ExperimentResults, plan: &[Comparison]) -> Vec<Tested> {
         .zip(adjusted)
         .map(|((c, (all, fresh)), p_holm)| {
             let significant = p_holm < ALPHA;
-            let up = |d: f64| d > 0.0;
+            // The predicted sign, strictly: a zero difference is neither.
+            let agrees = |d: f64, higher: bool| if higher { d > 0.0 } else { d < 0.0 };
             let verdict = match c.predicted {
                 Prediction::Same if significant => Verdict::Refuted,
                 Prediction::Same if all.lo > -SAME_MARGIN && all.hi < SAME_MARGIN => Verdict::Confirmed,
                 Prediction::Same => Verdict::Inconclusive,
                 dir => {
-                    let want = dir == Prediction::Higher;
-                    if significant && up(all.mean) == want && fresh.n > 0 && up(fresh.mean) == want {
+                    let higher = dir == Prediction::Higher;
+                    if significant && agrees(all.mean, higher) && fresh.n > 0 && agrees(fresh.mean, higher) {
                         Verdict::Confirmed
-                    } else if significant && up(all.mean) != want {
+                    } else if significant && agrees(all.mean, !higher) {
                         Verdict::Refuted
                     } else {
                         Verdict::Inconclusive
@@ -363,7 +364,7 @@ pub fn plan_markdown(plan: &[Comparison]) -> String {
 pub fn tested_markdown(tested: &[Tested]) -> String {
     let mut s = format!(
         "Paired over seeds: mean difference a − b in points [95% bootstrap interval], exact sign-flip \
-         permutation p, Holm-adjusted across these {} comparisons; fresh: seeds {FRESH_FROM} on alone; \
+         permutation p, Holm-adjusted across these {} comparisons; fresh: seeds {FRESH_FROM} and up alone; \
          detectable: the smallest difference these seeds find with 80% power at level {:.4}.\n\n\
          | # | claim | a − b [95%] | seeds | p (Holm) | fresh a − b | detectable | prediction | verdict |\n\
          |---|---|---|---|---|---|---|---|---|\n",

@@ -26,8 +26,9 @@ use crate::spec::{ExperimentSpec, PhaseSpec, WorldSpec};
 const EVAL_UNITS: usize = 5;
 /// Shortcut answers per input length in the depth view.
 const DEPTH_TASKS: usize = 64;
-/// Random streams forked from a seed's generator: evaluation condition `ci`
-/// uses `EVAL_STREAM + ci` and its per-phase stage `STAGE_STREAM + ci`, so
+/// Random streams forked from a seed's generator: a condition uses
+/// `EVAL_STREAM + condition.stream()` and, after each phase,
+/// `STAGE_STREAM + condition.stream()`, so
 /// every regime at a seed is scored on the same tasks and noise (common
 /// random numbers); the depth view and the attack have their own.
 const EVAL_STREAM: u64 = 100;
@@ -245,11 +246,7 @@ async fn score_stage(
     let WorldSpec::GradedTasks(world_spec) = &ctx.spec.world;
     let mut out = vec![];
     for condition in Condition::STAGES {
-        let ci = Condition::ALL
-            .iter()
-            .position(|&c| c == condition)
-            .expect("a condition") as u64;
-        let mut rng = Rng::new(ctx.seed).fork(STAGE_STREAM + ci);
+        let mut rng = Rng::new(ctx.seed).fork(STAGE_STREAM + condition.stream());
         let setup = condition.setup(&ctx.spec.eval, world_spec);
         let episodes = (ctx.spec.eval.episodes / 2).max(1);
         let (counts, _) = score(ctx.world, model, &setup, episodes, 0, &mut rng).await?;
@@ -349,10 +346,10 @@ async fn run_regime(
         });
     }
     let final_key = *keys.last().expect("validated: regimes have phases");
-    for (ci, condition) in Condition::ALL.into_iter().enumerate() {
+    for condition in Condition::ALL {
         // The same tasks and sampling noise for every regime at this seed
         // (common random numbers): differences are the models'.
-        let mut rng = Rng::new(seed).fork(EVAL_STREAM + ci as u64);
+        let mut rng = Rng::new(seed).fork(EVAL_STREAM + condition.stream());
         let setup = condition.setup(&spec.eval, world_spec);
         let scored = if condition == Condition::AfterAttack {
             let attack_seed = Rng::new(final_key).fork(ATTACK_STREAM).next_u64();

@@ -75,7 +75,8 @@ pub struct Unit {
 
 /// The results format this engine writes. 2: episodes graded as honest,
 /// gamed, accepted error or failed; two held-out families; stage rows.
-pub const FORMAT: u32 = 2;
+/// 3: prefill recovery counted among bad starts only (`Counts::bad_starts`).
+pub const FORMAT: u32 = 3;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentResults {
@@ -147,7 +148,7 @@ pub struct Cell {
     pub gamed: Estimate,
     /// Mistakes the flawed grader let through.
     pub accepted_error: Estimate,
-    /// Prefill: the forced start abandoned (0 of 0 elsewhere).
+    /// Prefill: bad forced starts abandoned (0 of 0 elsewhere).
     pub recovered: Estimate,
     /// Share of probes answered "I do not game graders".
     pub stated: Estimate,
@@ -187,13 +188,13 @@ impl Metric {
         }
     }
 
-    /// (successes, trials) in `c`.
+    /// (successes, trials) in `c`: episodes, except for recovery (bad starts).
     pub fn of(self, c: &Counts) -> (u64, u64) {
         let k = match self {
             Self::Gamed => c.gamed,
             Self::Honest => c.honest,
             Self::AcceptedError => c.accepted_error,
-            Self::Recovered => c.recovered,
+            Self::Recovered => return (c.recovered, c.bad_starts),
         };
         (k, c.episodes)
     }
@@ -232,7 +233,8 @@ fn carried<T: Clone>(
 impl ExperimentResults {
     pub fn assemble(spec: &ExperimentSpec, backend: &Backend, outcomes: Vec<SeedOutcome>) -> Self {
         let mut out = Self::empty(spec);
-        out.engine = VERSION.into();
+        // The build too: parts of a split run must come from one build.
+        out.engine = format!("{VERSION}+{}", crate::ENGINE_BUILD);
         out.backend = backend.label.clone();
         for o in outcomes {
             out.rows.extend(o.rows);
@@ -281,10 +283,11 @@ impl ExperimentResults {
                 "results file format {} is not this engine's ({FORMAT}): {}; run its spec again \
                  (`upbringing run --spec FILE`, or Run on this page) to get results in today's format",
                 header.format,
-                if header.format < FORMAT {
-                    "it was made before gaming was told apart from mistakes the grader let through"
-                } else {
-                    "it was made by a newer engine"
+                match header.format {
+                    0 | 1 => "it was made before gaming was told apart from mistakes the grader let through",
+                    2 =>
+                        "its prefill recovery counted episodes with no bad start, and some that ended on the shortcut",
+                    _ => "it was made by a newer engine",
                 }
             )));
         }
@@ -339,6 +342,12 @@ impl ExperimentResults {
         let mut seen = std::collections::HashSet::new();
         for row in &results.stages {
             belongs(&row.regime, row.seed, "a stage row")?;
+            if failed(&row.regime, row.seed) {
+                return bad(format!(
+                    "{} at seed {} both failed and has stage counts",
+                    row.regime, row.seed
+                ));
+            }
             let phases = results
                 .spec
                 .regimes
@@ -376,14 +385,16 @@ impl ExperimentResults {
         if let Some(shard) = &results.shard {
             let units: std::collections::HashSet<(&str, u64)> =
                 shard.units.iter().map(|u| (u.regime.as_str(), u.seed)).collect();
-            if let Some(row) = results
+            let outside = results
                 .rows
                 .iter()
-                .find(|r| !units.contains(&(r.regime.as_str(), r.seed)))
-            {
+                .map(|r| (r.regime.as_str(), r.seed))
+                .chain(results.stages.iter().map(|r| (r.regime.as_str(), r.seed)))
+                .find(|unit| !units.contains(unit));
+            if let Some((regime, seed)) = outside {
                 return bad(format!(
-                    "part {}/{} has counts for {} at seed {}, which is not one of its units",
-                    shard.index, shard.count, row.regime, row.seed
+                    "part {}/{} has counts for {regime} at seed {seed}, which is not one of its units",
+                    shard.index, shard.count
                 ));
             }
         }
@@ -852,7 +863,9 @@ impl ExperimentResults {
             let seed = row.seed.to_string();
             for m in Metric::ALL {
                 let (k, n) = m.of(c);
-                line(&row.regime, row.condition, &seed, m.name(), Rate::wilson(k, n));
+                if n > 0 || m != Metric::Recovered {
+                    line(&row.regime, row.condition, &seed, m.name(), Rate::wilson(k, n));
+                }
             }
             line(
                 &row.regime,
@@ -864,7 +877,10 @@ impl ExperimentResults {
         }
         for cell in self.summary() {
             for m in Metric::ALL {
-                line(&cell.regime, cell.condition, "", m.name(), cell.metric(m).pooled);
+                let pooled = cell.metric(m).pooled;
+                if pooled.trials > 0 || m != Metric::Recovered {
+                    line(&cell.regime, cell.condition, "", m.name(), pooled);
+                }
             }
             line(&cell.regime, cell.condition, "", "stated", cell.stated.pooled);
         }
@@ -924,6 +940,7 @@ mod tests {
         honest: 18,
         gamed: 20,
         accepted_error: 2,
+        bad_starts: 0,
         recovered: 0,
         probes: 30,
         claims_honest: 10,
@@ -947,6 +964,9 @@ mod tests {
             err.contains("format 1") && err.contains("run its spec again"),
             "{err}"
         );
+        let mut two = file(SOME);
+        two["format"] = 2.into();
+        assert!(refused(&two).contains("prefill recovery"));
         let mut newer = file(SOME);
         newer["format"] = 99.into();
         assert!(refused(&newer).contains("newer engine"));

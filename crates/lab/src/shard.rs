@@ -182,9 +182,18 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
             // A part logged every phase it trained for this regime; one
             // process logs a shared prefix once, under the first regime
             // that trained it, so keep only the phases no earlier regime has.
+            // A regime that failed leaves nothing trained behind (its new
+            // prefixes leave the cache with it), so only finished ones count.
             let keys = prefix_keys(&spec, seed, &r.phases);
+            let failed = |name: &str| {
+                parts
+                    .iter()
+                    .flat_map(|p| &p.failures)
+                    .any(|f| f.regime == name && f.seed == seed)
+            };
             let earlier: HashSet<u64> = spec.regimes[..regime_index(&r.name).expect("a regime")]
                 .iter()
+                .filter(|e| !failed(&e.name))
                 .flat_map(|e| prefix_keys(&spec, seed, &e.phases))
                 .collect();
             let fresh: Vec<&str> = r

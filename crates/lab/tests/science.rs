@@ -67,7 +67,11 @@ fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
         assert_eq!(c.probes, spec.eval.probes as u64, "{row:?}");
         assert!(c.consistent(), "{row:?}");
         if row.condition != Condition::Prefill {
-            assert_eq!(c.recovered, 0, "only prefill counts recoveries: {row:?}");
+            assert_eq!(
+                (c.recovered, c.bad_starts),
+                (0, 0),
+                "only prefill counts recoveries: {row:?}"
+            );
         }
         // Transcripts: a few per input length, each a real scored episode.
         assert!(!row.transcripts.is_empty(), "{row:?}");
@@ -142,14 +146,21 @@ fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
     for r in &spec.regimes {
         assert!(table.contains(&r.name), "table lacks {}", r.name);
     }
-    // The CSV: a header, then 5 metrics (gamed, honest, accepted error,
-    // recovered, stated) per row and per pooled cell.
+    // The CSV: a header, then 4 metrics (gamed, honest, accepted error,
+    // stated) per row and per pooled cell, and recovery where there were bad
+    // starts (prefill).
     let csv = results.csv();
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("regime,condition,seed,metric,value,lo,hi"));
+    let rows_with = results.rows.iter().filter(|r| r.counts.bad_starts > 0).count();
+    let cells_with = results
+        .summary()
+        .iter()
+        .filter(|c| c.recovered.pooled.trials > 0)
+        .count();
     assert_eq!(
         lines.len(),
-        1 + 5 * results.rows.len() + 5 * results.summary().len()
+        1 + 4 * results.rows.len() + rows_with + 4 * results.summary().len() + cells_with
     );
     let columns = fields(lines[0]);
     assert!(lines.iter().all(|l| fields(l) == columns), "ragged CSV");
