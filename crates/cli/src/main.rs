@@ -422,10 +422,27 @@ fn run_shard(
         .map(|s| experiment::units_per_seed(s, s.seeds[0]))
         .sum();
     let mut bar = progress::Bar::new(start);
+    let runs: Vec<(&ExperimentSpec, u64)> = subs.iter().map(|s| (s, s.seeds[0])).collect();
+    let outcomes = run_here(&runs, backend, total, &mut bar)?;
+    bar.finish();
+    let mut results = ExperimentResults::assemble(spec, backend, outcomes);
+    results.seconds = start.elapsed().as_secs_f64();
+    results.commit = commit;
+    results.shard = Some(part);
+    Ok(results)
+}
+
+/// Seeds run one after another in this process (each `(spec, seed)`: the
+/// spec may be cut to the regimes a part runs), reporting to one bar.
+fn run_here(
+    runs: &[(&ExperimentSpec, u64)],
+    backend: &Backend,
+    total: usize,
+    bar: &mut progress::Bar,
+) -> Result<Vec<experiment::SeedOutcome>, Box<dyn std::error::Error>> {
     let mut done = 0;
     let mut outcomes = vec![];
-    for sub in &subs {
-        let seed = sub.seeds[0];
+    for &(spec, seed) in runs {
         let mut on_units = |units: usize, regime: &str, stage: &str| {
             done += units;
             bar.show(&experiment::Progress {
@@ -437,18 +454,13 @@ fn run_shard(
             });
         };
         outcomes.push(pollster::block_on(experiment::run_seed(
-            sub,
+            spec,
             backend,
             seed,
             &mut on_units,
         ))?);
     }
-    bar.finish();
-    let mut results = ExperimentResults::assemble(spec, backend, outcomes);
-    results.seconds = start.elapsed().as_secs_f64();
-    results.commit = commit;
-    results.shard = Some(part);
-    Ok(results)
+    Ok(outcomes)
 }
 
 /// Print the table; write the JSON and the CSV where asked.
@@ -493,27 +505,8 @@ fn run_experiment(
         .sum();
     let mut bar = progress::Bar::new(start);
     let outcomes = if jobs == 1 {
-        let mut done = 0;
-        let mut outcomes = vec![];
-        for &seed in &spec.seeds {
-            let mut on_units = |n: usize, regime: &str, stage: &str| {
-                done += n;
-                bar.show(&experiment::Progress {
-                    done,
-                    total,
-                    seed,
-                    regime: regime.into(),
-                    stage: stage.into(),
-                });
-            };
-            outcomes.push(pollster::block_on(experiment::run_seed(
-                spec,
-                backend,
-                seed,
-                &mut on_units,
-            ))?);
-        }
-        outcomes
+        let runs: Vec<(&ExperimentSpec, u64)> = spec.seeds.iter().map(|&s| (spec, s)).collect();
+        run_here(&runs, backend, total, &mut bar)?
     } else {
         jobs::run_seeds(spec, backend.kind.name(), jobs, total, &mut bar)?
     };

@@ -118,7 +118,7 @@ pub fn prefix_keys(spec: &ExperimentSpec, seed: u64, phases: &[PhaseSpec]) -> Ve
 }
 
 /// What one seed produced.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SeedOutcome {
     pub rows: Vec<Row>,
     /// The cheap evaluation after every phase.
@@ -172,15 +172,7 @@ pub async fn run_seed(
     let device = backend.device.clone();
     let init: Gpt = spec.model.gpt(&world).init_seeded(&device, seed);
     let mut cache: HashMap<u64, Prefix> = HashMap::new();
-    let mut out = SeedOutcome {
-        rows: vec![],
-        stages: vec![],
-        depth: vec![],
-        logs: vec![],
-        phases_trained: 0,
-        phases_recalled: 0,
-        failures: vec![],
-    };
+    let mut out = SeedOutcome::default();
     for regime in &spec.regimes {
         // A regime that fails (training diverged, a lost device, a kept
         // checkpoint gone bad) ends with a message; the others go on.

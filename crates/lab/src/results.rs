@@ -236,14 +236,19 @@ impl ExperimentResults {
         // The build too: parts of a split run must come from one build.
         out.engine = format!("{VERSION}+{}", crate::ENGINE_BUILD);
         out.backend = backend.label.clone();
-        for o in outcomes {
-            out.rows.extend(o.rows);
-            out.stages.extend(o.stages);
-            out.depth.extend(o.depth);
-            out.logs.extend(o.logs);
-            out.failures.extend(o.failures);
-        }
+        out.add(outcomes);
         out
+    }
+
+    /// Append what seeds produced, in the order given.
+    pub fn add(&mut self, outcomes: impl IntoIterator<Item = SeedOutcome>) {
+        for o in outcomes {
+            self.rows.extend(o.rows);
+            self.stages.extend(o.stages);
+            self.depth.extend(o.depth);
+            self.logs.extend(o.logs);
+            self.failures.extend(o.failures);
+        }
     }
 
     /// Results for `spec` with nothing in them yet (in today's format).

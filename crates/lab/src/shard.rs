@@ -152,15 +152,7 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
     let regime_index = |name: &str| spec.regimes.iter().position(|r| r.name == name);
     let mut outcomes = vec![];
     for &seed in &spec.seeds {
-        let mut o = SeedOutcome {
-            rows: vec![],
-            stages: vec![],
-            depth: vec![],
-            logs: vec![],
-            phases_trained: 0,
-            phases_recalled: 0,
-            failures: vec![],
-        };
+        let mut o = SeedOutcome::default();
         for r in &spec.regimes {
             let p = parts
                 .iter()
@@ -231,12 +223,6 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
         seconds: parts.iter().map(|p| p.seconds).sum(),
         ..ExperimentResults::empty(&spec)
     };
-    for o in outcomes {
-        out.rows.extend(o.rows);
-        out.stages.extend(o.stages);
-        out.depth.extend(o.depth);
-        out.logs.extend(o.logs);
-        out.failures.extend(o.failures);
-    }
+    out.add(outcomes);
     Ok(out)
 }
