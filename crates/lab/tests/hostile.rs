@@ -121,16 +121,33 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// `cases` mutations of the `bases`, each through `door` (true: accepted,
+/// false: refused; it asserts what each outcome must satisfy). A panic is
+/// reported with the mutations that caused it. Returns (accepted, refused).
+fn fuzz(cases: usize, seed: u64, bases: &[Value], door: impl Fn(&str) -> bool) -> (usize, usize) {
+    let mut rng = Rng::new(seed);
+    let (mut accepted, mut refused) = (0, 0);
+    for case in 0..cases {
+        let mut v = bases[rng.below(bases.len())].clone();
+        let what: Vec<String> = (0..1 + rng.below(3)).map(|_| mutate(&mut v, &mut rng)).collect();
+        let text = v.to_string();
+        match catch_unwind(AssertUnwindSafe(|| door(&text))) {
+            Ok(true) => accepted += 1,
+            Ok(false) => refused += 1,
+            Err(_) => panic!("case {case} panicked: {what:?}"),
+        }
+    }
+    (accepted, refused)
+}
+
 #[test]
 fn mutated_results_files_are_refused_with_a_reason_or_survive_every_view() {
     let base: Value = serde_json::from_str(&read("web/precomputed/quick.json")).unwrap();
-    let mut rng = Rng::new(12);
-    let (mut accepted, mut refused) = (0, 0);
-    for case in 0..RESULTS_CASES {
-        let mut v = base.clone();
-        let what: Vec<String> = (0..1 + rng.below(3)).map(|_| mutate(&mut v, &mut rng)).collect();
-        let text = v.to_string();
-        let outcome = catch_unwind(AssertUnwindSafe(|| match ExperimentResults::from_json(&text) {
+    let (accepted, refused) = fuzz(
+        RESULTS_CASES,
+        12,
+        &[base],
+        |text| match ExperimentResults::from_json(text) {
             Ok(r) => {
                 views(&r);
                 true
@@ -139,13 +156,8 @@ fn mutated_results_files_are_refused_with_a_reason_or_survive_every_view() {
                 assert!(e.to_string().len() > 20, "a refusal says what was wrong: {e}");
                 false
             }
-        }));
-        match outcome {
-            Ok(true) => accepted += 1,
-            Ok(false) => refused += 1,
-            Err(_) => panic!("case {case} panicked: {what:?}"),
-        }
-    }
+        },
+    );
     println!(
         "results files: {RESULTS_CASES} mutated, {accepted} accepted (every view ran), {refused} refused"
     );
@@ -158,13 +170,8 @@ fn mutated_specs_are_refused_with_a_reason_or_plan_a_bounded_run() {
         .iter()
         .map(|p| serde_json::from_str(&presets::preset(p).unwrap().to_json()).unwrap())
         .collect();
-    let mut rng = Rng::new(13);
-    let (mut accepted, mut refused) = (0, 0);
-    for case in 0..SPEC_CASES {
-        let mut v = bases[rng.below(bases.len())].clone();
-        let what: Vec<String> = (0..1 + rng.below(3)).map(|_| mutate(&mut v, &mut rng)).collect();
-        let text = v.to_string();
-        let outcome = catch_unwind(AssertUnwindSafe(|| match ExperimentSpec::from_json(&text) {
+    let (accepted, refused) = fuzz(SPEC_CASES, 13, &bases, |text| {
+        match ExperimentSpec::from_json(text) {
             Ok(spec) => {
                 spec.validate().expect("from_json validates");
                 for &seed in &spec.seeds {
@@ -180,13 +187,8 @@ fn mutated_specs_are_refused_with_a_reason_or_plan_a_bounded_run() {
                 assert!(e.to_string().len() > 10, "a refusal says what was wrong: {e}");
                 false
             }
-        }));
-        match outcome {
-            Ok(true) => accepted += 1,
-            Ok(false) => refused += 1,
-            Err(_) => panic!("case {case} panicked: {what:?}"),
         }
-    }
+    });
     println!("specs: {SPEC_CASES} mutated, {accepted} accepted, {refused} refused");
     assert!(refused > 0 && accepted > 0, "the mutations reach both outcomes");
 }
