@@ -22,6 +22,22 @@ tool_install() {
     cargo install "$@"
 }
 
+# Debian packages the tests need: a browser, Mesa's Vulkan (lavapipe), and
+# ShellCheck. Uses sudo unless root (as root, sudo may not even exist).
+LVP_ICD="${LVP_ICD:-/usr/share/vulkan/icd.d/lvp_icd.x86_64.json}"
+ensure_system_packages() {
+  local need=()
+  command -v chromium >/dev/null || need+=(chromium)
+  [ -e "$LVP_ICD" ] || need+=(mesa-vulkan-drivers)
+  command -v shellcheck >/dev/null || need+=(shellcheck)
+  [ ${#need[@]} -gt 0 ] || return 0
+  log "installing ${need[*]} from Debian"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+}
+
 ensure_web_tools() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     log "adding the wasm32-unknown-unknown target"
