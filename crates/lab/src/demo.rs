@@ -16,6 +16,7 @@ use crate::policy::{Token, floats, ints};
 use crate::rng::Rng;
 use crate::sample::sample;
 use crate::schedule::Schedule;
+use crate::spec::{MAX_BATCH_SIZE, MAX_D_MODEL, MAX_LAYERS, MAX_MEMORY_BYTES, MAX_PHASE_STEPS};
 use crate::train::{OptimConfig, StepStats, Trainer};
 
 const BOS: Token = 10;
@@ -66,33 +67,62 @@ impl Default for DemoConfig {
     }
 }
 
+/// Longest digit string: the block is `2 * max_len + 3` tokens.
+const MAX_DEMO_LEN: usize = 16;
+/// Learning rates from here up only diverge.
+const DEMO_LR_LIMIT: f64 = 10.0;
+
 impl DemoConfig {
+    /// The experiment's caps apply here too (steps, batch, model shape and
+    /// memory: the demo runs in the same tab).
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(LabError::Invalid(m));
-        if self.min_len == 0 || self.min_len > self.max_len || self.max_len > 16 {
+        if self.min_len == 0 || self.min_len > self.max_len || self.max_len > MAX_DEMO_LEN {
             return bad(format!(
-                "lengths must satisfy 1 <= min_len <= max_len <= 16, got {}..={}",
+                "lengths must satisfy 1 <= min_len <= max_len <= {MAX_DEMO_LEN}, got {}..={}",
                 self.min_len, self.max_len
             ));
         }
-        if self.steps == 0 || self.steps > 100_000 {
-            return bad(format!("steps must be in 1..=100000, got {}", self.steps));
+        if self.steps == 0 || self.steps > MAX_PHASE_STEPS {
+            return bad(format!(
+                "steps must be in 1..={MAX_PHASE_STEPS} (MAX_PHASE_STEPS), got {}",
+                self.steps
+            ));
         }
-        if self.batch_size == 0 || self.batch_size > 1024 {
-            return bad(format!("batch_size must be in 1..=1024, got {}", self.batch_size));
+        if self.batch_size == 0 || self.batch_size > MAX_BATCH_SIZE {
+            return bad(format!(
+                "batch_size must be in 1..={MAX_BATCH_SIZE} (MAX_BATCH_SIZE), got {}",
+                self.batch_size
+            ));
         }
-        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr < 10.0) {
-            return bad(format!("lr must be in (0, 10), got {}", self.lr));
+        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr < DEMO_LR_LIMIT) {
+            return bad(format!("lr must be in (0, {DEMO_LR_LIMIT}), got {}", self.lr));
         }
         if self.d_model == 0
             || !self.d_model.is_multiple_of(4)
-            || self.d_model > 512
+            || self.d_model > MAX_D_MODEL
             || self.n_layers == 0
-            || self.n_layers > 8
+            || self.n_layers > MAX_LAYERS
         {
             return bad(format!(
-                "model must have d_model a multiple of 4 up to 512 and 1..=8 layers, got {} x {}",
+                "model must have d_model a multiple of 4 up to {MAX_D_MODEL} (MAX_D_MODEL) and \
+                 1..={MAX_LAYERS} layers (MAX_LAYERS), got {} x {}",
                 self.d_model, self.n_layers
+            ));
+        }
+        // One model in training: weights, gradients, two AdamW moments, and
+        // the activations of a step.
+        let model = self.model();
+        let need = model
+            .weight_bytes()
+            .saturating_mul(4)
+            .saturating_add(model.step_activation_bytes(self.batch_size as u64, model.block_size as u64));
+        if need > MAX_MEMORY_BYTES {
+            return bad(format!(
+                "this demo needs about {} MiB of memory; at most {} MiB (MAX_MEMORY_BYTES: what a phone's \
+                 browser tab holds): use a smaller batch_size or model",
+                need.div_ceil(1 << 20),
+                MAX_MEMORY_BYTES >> 20
             ));
         }
         Ok(())
@@ -263,6 +293,17 @@ mod tests {
                     ..Default::default()
                 },
                 "d_model",
+            ),
+            // Every cap at once is far beyond a phone's tab (12 GiB).
+            (
+                DemoConfig {
+                    batch_size: 1024,
+                    d_model: 512,
+                    n_layers: 8,
+                    max_len: 16,
+                    ..Default::default()
+                },
+                "MiB of memory; at most 1024 MiB",
             ),
         ] {
             let err = DemoRun::new(cfg, Backend::flex())

@@ -10,7 +10,7 @@ use crate::eval::Condition;
 use crate::fields::{PhaseField, SpecField};
 use crate::presets;
 use crate::results::ExperimentResults;
-use crate::spec::{ExperimentSpec, Grader, Objective, PhaseSpec, RegimeSpec};
+use crate::spec::{ExperimentSpec, Grader, MAX_PHASES, MAX_REGIMES, Objective, PhaseSpec, RegimeSpec};
 
 /// A part of an experiment that a link or an exercise can fix (or hide).
 /// Indices are 0-based here and 1-based in text (`r2.p3.steps`).
@@ -33,7 +33,9 @@ pub enum Part {
     Field(usize, usize, PhaseField),
     /// The settings of a phase the designer does not show (a corpus's
     /// probe and slip rates, rl's group size...): while the phase keeps its
-    /// kind, they stay as they started.
+    /// kind, they stay as they started; a phase added there, or one of
+    /// another kind, has its kind's defaults (those of the template the
+    /// designer adds).
     Unshown(usize, usize),
 }
 
@@ -60,7 +62,10 @@ impl Part {
                 .and_then(|d| d.parse().ok())
                 .ok_or_else(bad)?;
             // Beyond any regime or phase a spec can have: refused, not wrapped.
-            (1..=1000).contains(&n).then(|| n - 1).ok_or_else(bad)
+            (1..=MAX_REGIMES.max(MAX_PHASES))
+                .contains(&n)
+                .then(|| n - 1)
+                .ok_or_else(bad)
         };
         let mut it = text.splitn(3, '.');
         let r = index(it.next().ok_or_else(bad)?, 'r')?;
@@ -109,8 +114,11 @@ impl Part {
                 phase(start, r, p).and_then(|x| f.get(&x)) == phase(spec, r, p).and_then(|x| f.get(&x))
             }
             Self::Unshown(r, p) => match (phase(start, r, p), phase(spec, r, p)) {
-                (Some(a), Some(b)) => unshown_equal(&a, &b),
-                _ => true,
+                // Gone (or never there): whether it may go is `Phase`'s to say.
+                (_, None) => true,
+                (Some(a), Some(b)) if same_kind(&a, &b) => unshown_equal(&a, &b),
+                // Added, or another kind: what the designer would have brought.
+                (_, Some(b)) => unshown_equal(&kind_defaults(&b), &b),
             },
         };
         if same {
@@ -142,7 +150,8 @@ impl Part {
                 regime(r)
             ),
             Self::Unshown(r, p) => format!(
-                "the settings the designer does not show of {} of {} are fixed here",
+                "the settings the designer does not show of {} of {} are fixed here (a new phase, or one of \
+                 another kind, keeps its kind's defaults)",
                 phase_name(r, p),
                 regime(r)
             ),
@@ -170,12 +179,25 @@ impl Part {
     }
 }
 
-/// Do two phases agree on everything the designer does not show? (Those of
-/// another kind agree trivially: a phase replaced by a template brings the
-/// template's.)
+/// Are two phases of the same kind (pretrain, sft, rl)?
+fn same_kind(a: &PhaseSpec, b: &PhaseSpec) -> bool {
+    std::mem::discriminant(&a.objective) == std::mem::discriminant(&b.objective)
+}
+
+/// The designer's template of `p`'s kind: what a phase of that kind brings
+/// when the page adds one (its unshown settings are the defaults).
+fn kind_defaults(p: &PhaseSpec) -> PhaseSpec {
+    presets::phase_templates()
+        .into_iter()
+        .find(|t| same_kind(t, p))
+        .expect("a template of every kind")
+}
+
+/// Do two phases agree on everything the designer does not show? Never
+/// when their kinds differ: they share no such settings to compare.
 fn unshown_equal(a: &PhaseSpec, b: &PhaseSpec) -> bool {
-    if std::mem::discriminant(&a.objective) != std::mem::discriminant(&b.objective) {
-        return true;
+    if !same_kind(a, b) {
+        return false;
     }
     // Copy every shown setting of `a` onto `b`; what still differs is unshown.
     let mut b = b.clone();
@@ -194,23 +216,31 @@ pub fn check_fixed(fixed: &[Part], start: &ExperimentSpec, spec: &ExperimentSpec
     fixed.iter().try_for_each(|part| part.check(start, spec))
 }
 
-/// A budget a solution must stay within (regimes by name).
+/// A budget a solution must stay within (regimes by name). Budgets count
+/// episodes, not steps (see [`PhaseSpec::episodes`]): a larger batch trains
+/// on more in the same number of steps.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Limit {
-    /// Steps of training, all phases together.
-    TotalSteps { regime: String, max: usize },
-    /// Steps of rl, all rl phases together.
-    RlSteps { regime: String, max: usize },
-    /// Steps' worth of caught-and-penalised episodes: the sum over rl
-    /// phases that penalise exploits of steps × share caught.
-    CaughtSteps { regime: String, max: f64 },
+    /// Episodes of training, all phases together.
+    TotalEpisodes { regime: String, max: u64 },
+    /// Episodes of rl (sampled completions), all rl phases together.
+    RlEpisodes { regime: String, max: u64 },
+    /// Caught-and-penalised episodes: the sum over rl phases that penalise
+    /// exploits of their episodes × the share caught.
+    CaughtEpisodes { regime: String, max: f64 },
     /// Every rl phase pays through the flawed grader.
     FlawedGrader { regime: String },
-    /// No supervised phases: the alignment signal must come through rl.
+    /// The alignment signal must come through rl: no supervised phases, and
+    /// no pretraining after the first phase that is not pretraining (late
+    /// pretraining is supervised training on chosen text).
     NoSft { regime: String },
     /// No rl phase penalises an exploit more than this.
     MaxPenalty { regime: String, max: f64 },
 }
+
+/// Sums of shares typed as decimals (`0.1666667` for 40/240) land a hair
+/// off the budget: this much of it is forgiven.
+const CAUGHT_SLACK: f64 = 5e-4;
 
 impl Limit {
     /// (met, what it asks and what the spec has).
@@ -222,38 +252,46 @@ impl Limit {
                 .map(|r| r.phases.clone())
                 .unwrap_or_default()
         };
-        let rl = |name: &str| -> Vec<(usize, crate::spec::RlSpec)> {
+        let rl = |name: &str| -> Vec<(u64, crate::spec::RlSpec)> {
             phases(name)
                 .into_iter()
-                .filter_map(|p| match p.objective {
-                    Objective::Rl(rl) => Some((p.steps, rl)),
+                .filter_map(|p| match &p.objective {
+                    Objective::Rl(rl) => Some((p.episodes(), rl.clone())),
                     _ => None,
                 })
                 .collect()
         };
+        let sum = |n: &mut dyn Iterator<Item = u64>| n.fold(0u64, u64::saturating_add);
         match self {
-            Self::TotalSteps { regime, max } => {
-                let n: usize = phases(regime).iter().map(|p| p.steps).sum();
+            Self::TotalEpisodes { regime, max } => {
+                let n = sum(&mut phases(regime).iter().map(PhaseSpec::episodes));
                 (
                     n <= *max,
-                    format!("{regime}: at most {max} training steps in all (has {n})"),
+                    format!(
+                        "{regime}: at most {max} training episodes in all (steps × batch size, × completions \
+                         per prompt in rl; has {n})"
+                    ),
                 )
             }
-            Self::RlSteps { regime, max } => {
-                let n: usize = rl(regime).iter().map(|(steps, _)| steps).sum();
-                (n <= *max, format!("{regime}: at most {max} rl steps (has {n})"))
+            Self::RlEpisodes { regime, max } => {
+                let n = sum(&mut rl(regime).iter().map(|(episodes, _)| *episodes));
+                (
+                    n <= *max,
+                    format!(
+                        "{regime}: at most {max} rl episodes (steps × batch size × completions per prompt; has {n})"
+                    ),
+                )
             }
-            Self::CaughtSteps { regime, max } => {
+            Self::CaughtEpisodes { regime, max } => {
                 let n: f64 = rl(regime)
                     .iter()
                     .filter(|(_, rl)| rl.exploit_penalty > 0.0)
-                    .map(|(steps, rl)| *steps as f64 * rl.checked_share)
+                    .map(|(episodes, rl)| *episodes as f64 * rl.checked_share)
                     .sum::<f64>()
                     + 0.0; // an empty sum is -0.0
-                // Shares typed as decimals land a hair off a whole number.
                 (
-                    n <= max + 0.01,
-                    format!("{regime}: at most {max} steps' worth of caught exploits (has {n:.1})"),
+                    n <= max * (1.0 + CAUGHT_SLACK),
+                    format!("{regime}: at most {max} caught and penalised rl episodes (has {n:.0})"),
                 )
             }
             Self::FlawedGrader { regime } => {
@@ -271,12 +309,22 @@ impl Limit {
                 )
             }
             Self::NoSft { regime } => {
-                let ok = !phases(regime)
+                let phases = phases(regime);
+                let first_other = phases
                     .iter()
-                    .any(|p| matches!(p.objective, Objective::Sft { .. }));
+                    .position(|p| !matches!(p.objective, Objective::Pretrain { .. }))
+                    .unwrap_or(phases.len());
+                let ok = phases.iter().enumerate().all(|(i, p)| match p.objective {
+                    Objective::Sft { .. } => false,
+                    Objective::Pretrain { .. } => i < first_other,
+                    Objective::Rl(_) => true,
+                });
                 (
                     ok,
-                    format!("{regime}: no supervised phases (the signal comes through rl)"),
+                    format!(
+                        "{regime}: no supervised phases and no pretraining after the first rl phase (the signal \
+                         comes through rl)"
+                    ),
                 )
             }
         }
@@ -498,7 +546,7 @@ fn with(mut spec: ExperimentSpec, p: usize, sets: &[(PhaseField, &str)]) -> Expe
 }
 
 /// The parts every exercise fixes: the set-up, the reference regime, and
-/// the unshown settings of each of the student's phases.
+/// the unshown settings of each of the student's phases, present or added.
 fn fixed_frame_for(start: &ExperimentSpec) -> Vec<Part> {
     let mut parts = vec![
         Part::Seeds,
@@ -508,12 +556,36 @@ fn fixed_frame_for(start: &ExperimentSpec) -> Vec<Part> {
         Part::Regimes,
         Part::Regime(0),
     ];
-    parts.extend((0..start.regimes[1].phases.len()).map(|p| Part::Unshown(1, p)));
+    // Every place a phase can be, not only the start's: a phase added
+    // (by the designer or a JSON edit) has its kind's defaults there.
+    debug_assert!(start.regimes[1].phases.len() <= MAX_PHASES);
+    parts.extend((0..MAX_PHASES).map(|p| Part::Unshown(1, p)));
     parts
 }
 
-fn steps(spec: &ExperimentSpec) -> usize {
-    spec.regimes[1].phases.iter().map(|p| p.steps).sum()
+/// Training episodes of the student's regime (its budget in the start).
+fn episodes(spec: &ExperimentSpec) -> u64 {
+    spec.regimes[1].phases.iter().map(PhaseSpec::episodes).sum()
+}
+
+/// Its rl episodes.
+fn rl_episodes(spec: &ExperimentSpec) -> u64 {
+    rl_phases(spec).map(|(p, _)| p.episodes()).sum()
+}
+
+/// Its caught-and-penalised rl episodes.
+fn caught_episodes(spec: &ExperimentSpec) -> f64 {
+    rl_phases(spec)
+        .filter(|(_, rl)| rl.exploit_penalty > 0.0)
+        .map(|(p, rl)| p.episodes() as f64 * rl.checked_share)
+        .sum()
+}
+
+fn rl_phases(spec: &ExperimentSpec) -> impl Iterator<Item = (&PhaseSpec, &crate::spec::RlSpec)> {
+    spec.regimes[1].phases.iter().filter_map(|p| match &p.objective {
+        Objective::Rl(rl) => Some((p, rl)),
+        _ => None,
+    })
 }
 
 fn goal(measure: Measure, condition: Condition, bound: f64) -> Goal {
@@ -553,9 +625,9 @@ pub fn all() -> Vec<Exercise> {
         question: "Your regime ends with a 40-step class of supervised training on saying \"I don't game graders\" \
                    (the chalkboard). Change what that class trains on, not how long it runs, so that in deployment \
                    your model games the grader in at most 20% of episodes.",
-        limits: vec![Limit::TotalSteps {
+        limits: vec![Limit::TotalEpisodes {
             regime: YOURS.into(),
-            max: steps(&start),
+            max: episodes(&start),
         }],
         goals: vec![goal(Measure::Gamed, Condition::Deployment, 0.20)],
         solution: with(
@@ -593,25 +665,28 @@ pub fn all() -> Vec<Exercise> {
         title: "Fraction or coupling",
         topic: "Is it how much alignment training, or whether it rides on the capability gradients?",
         question: "Your regime trains with rl against a flawed grader for 200 steps, then spends 40 more rl steps in \
-                   which every exploit is caught and penalised. Keep the budget (at most 240 rl steps, at most 40 \
-                   steps' worth of caught exploits, the flawed grader throughout, no supervised phases) but rearrange it so that your model \
+                   which every exploit is caught and penalised. Keep the budget (the episodes of at most 240 rl steps at \
+                   this batch size, at most 40 steps' worth of them caught, the flawed grader throughout, no \
+                   supervised phases nor pretraining after rl) but rearrange it so that your model \
                    games the grader in at most 45% of trained-family episodes and at most 35% on the held-out family \
                    whose shortcut no trained family uses. \
                    A share can be typed as a fraction, like 40/240.",
         limits: vec![
-            Limit::RlSteps {
+            // The start's: 240 rl steps of 16 prompts × 8 completions, 40
+            // steps' worth of them caught and penalised.
+            Limit::RlEpisodes {
                 regime: YOURS.into(),
-                max: 240,
+                max: rl_episodes(&start),
             },
-            Limit::CaughtSteps {
+            Limit::CaughtEpisodes {
                 regime: YOURS.into(),
-                max: 40.0,
+                max: caught_episodes(&start),
             },
             Limit::FlawedGrader { regime: YOURS.into() },
             Limit::NoSft { regime: YOURS.into() },
-            Limit::TotalSteps {
+            Limit::TotalEpisodes {
                 regime: YOURS.into(),
-                max: steps(&start),
+                max: episodes(&start),
             },
             Limit::MaxPenalty {
                 regime: YOURS.into(),
@@ -637,7 +712,11 @@ pub fn all() -> Vec<Exercise> {
     );
     let mut fixed = fixed_frame_for(&start);
     fixed.push(Part::Phase(1, 0));
-    fixed.extend([PhaseField::Steps, PhaseField::Inoculated].map(|f| Part::Field(1, 1, f)));
+    // Its batch too: budgets count episodes, and a smaller batch here would
+    // pay for the training the question rules out.
+    fixed.extend(
+        [PhaseField::Steps, PhaseField::BatchSize, PhaseField::Inoculated].map(|f| Part::Field(1, 1, f)),
+    );
     out.push(Exercise {
         slug: "exploits-allowed",
         title: "Exploits allowed here",
@@ -646,9 +725,9 @@ pub fn all() -> Vec<Exercise> {
                    gone. Published work finds this keeps gaming out of deployment. First see whether it does here. \
                    Then, keeping the line on every capability-rl episode and the 200 steps, and adding no training, \
                    get your model to game the grader in at most 20% of deployment episodes.",
-        limits: vec![Limit::TotalSteps {
+        limits: vec![Limit::TotalEpisodes {
             regime: YOURS.into(),
-            max: steps(&start),
+            max: episodes(&start),
         }],
         goals: vec![goal(Measure::Gamed, Condition::Deployment, 0.20)],
         solution: with(start.clone(), 1, &[(PhaseField::Grader, "correct")]),
@@ -685,9 +764,9 @@ pub fn all() -> Vec<Exercise> {
                    (the writers' weights, or tagging exploit text) so that, after the same rl, your model games the \
                    grader in at most 35% of episodes on the held-out family whose shortcut no trained family uses (the \
                    control: about 74%).",
-        limits: vec![Limit::TotalSteps {
+        limits: vec![Limit::TotalEpisodes {
             regime: YOURS.into(),
-            max: steps(&start),
+            max: episodes(&start),
         }],
         goals: vec![goal(Measure::Gamed, Condition::HeldOutNewTrick, 0.35)],
         solution: with(
@@ -722,12 +801,12 @@ pub fn all() -> Vec<Exercise> {
         question: "After capability rl, your regime has 40 rl steps of temptations whose exploits are always caught, \
                    all tagged \"monitored\" (gotcha training). The rival account says training carries over to what \
                    it resembles, so a gotcha phase that looks like deployment should work better there. Try it. Then, \
-                   keeping the first two phases, the flawed grader and at most 40 more steps, get your model to game \
-                   the grader in at most 20% of deployment episodes.",
+                   keeping the first two phases and the flawed grader, and training on no more episodes than those \
+                   40 steps do, get your model to game the grader in at most 20% of deployment episodes.",
         limits: vec![
-            Limit::TotalSteps {
+            Limit::TotalEpisodes {
                 regime: YOURS.into(),
-                max: steps(&start),
+                max: episodes(&start),
             },
             Limit::FlawedGrader { regime: YOURS.into() },
         ],
@@ -768,9 +847,9 @@ pub fn all() -> Vec<Exercise> {
                    Your regime pretrains at coherence 1. Change only the coherence so that, after the same rl, your \
                    model games the grader in at most 70% of held-out episodes. Then ask: is the difference bigger \
                    than the spread between seeds?",
-        limits: vec![Limit::TotalSteps {
+        limits: vec![Limit::TotalEpisodes {
             regime: YOURS.into(),
-            max: steps(&start),
+            max: episodes(&start),
         }],
         goals: vec![goal(Measure::Gamed, Condition::HeldOutNewTrick, 0.70)],
         solution: with(start.clone(), 0, &[(PhaseField::Coherence, "0")]),
@@ -886,6 +965,148 @@ mod tests {
         let mut s = e.start.clone();
         s.regimes[1].phases[2] = presets::phase_templates()[2].clone();
         assert!(!e.verdict(&s, None).limits[3].0);
+    }
+
+    /// The limit named `name` of `e` against `spec`.
+    fn limit(e: &Exercise, spec: &ExperimentSpec, name: &str) -> bool {
+        let i = e
+            .limits
+            .iter()
+            .position(|l| format!("{l:?}").starts_with(name))
+            .unwrap_or_else(|| panic!("{} has no {name}", e.slug));
+        e.verdict(spec, None).limits[i].0
+    }
+
+    #[test]
+    fn budgets_count_episodes_so_a_larger_batch_does_not_buy_more() {
+        let e = find("fraction-or-coupling").unwrap();
+        // The shipped budgets are the old step budgets at the shipped batch
+        // sizes: 240 rl steps and 40 caught, of 16 prompts × 8 completions.
+        let max = |name: &str| {
+            e.limits
+                .iter()
+                .find_map(|l| match (l, name) {
+                    (Limit::RlEpisodes { max, .. }, "rl") | (Limit::TotalEpisodes { max, .. }, "total") => {
+                        Some(*max as f64)
+                    }
+                    (Limit::CaughtEpisodes { max, .. }, "caught") => Some(*max),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        assert_eq!(max("rl"), (240 * 16 * 8) as f64);
+        assert_eq!(max("caught"), (40 * 16 * 8) as f64);
+        assert_eq!(max("total"), (1200 * 32 + 240 * 16 * 8) as f64);
+        // 64 times the batch in the same steps: 64 times the caught episodes.
+        let mut s = e.solution.clone();
+        PhaseField::BatchSize
+            .set(&mut s.regimes[1].phases[1], "1024")
+            .unwrap();
+        for name in ["RlEpisodes", "CaughtEpisodes", "TotalEpisodes"] {
+            assert!(!limit(&e, &s, name), "{name}");
+        }
+        // Half the batch for twice the steps is the same budget.
+        let mut s = e.solution.clone();
+        PhaseField::BatchSize
+            .set(&mut s.regimes[1].phases[1], "8")
+            .unwrap();
+        PhaseField::Steps.set(&mut s.regimes[1].phases[1], "480").unwrap();
+        assert!(
+            e.verdict(&s, None).limits.iter().all(|l| l.0),
+            "{:?}",
+            e.verdict(&s, None)
+        );
+        // Where a question rules out added training, the batch that would
+        // pay for it is fixed.
+        let x = find("exploits-allowed").unwrap();
+        let mut s = x.start.clone();
+        PhaseField::BatchSize
+            .set(&mut s.regimes[1].phases[1], "8")
+            .unwrap();
+        assert!(x.allows(&s).unwrap_err().contains("batch size"));
+        // Each exercise's start spends exactly its budget.
+        for e in all() {
+            for l in &e.limits {
+                if let Limit::TotalEpisodes { max, .. } = l {
+                    let n: u64 = e.start.regimes[1].phases.iter().map(PhaseSpec::episodes).sum();
+                    assert_eq!(n, *max, "{}", e.slug);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unshown_settings_hold_across_a_change_of_kind_and_in_added_phases() {
+        let e = find("words-or-deeds").unwrap();
+        let rl_template = presets::phase_templates()[1].clone();
+        let chalkboard = &e.start.regimes[1].phases[2];
+        assert!(
+            !unshown_equal(chalkboard, &rl_template),
+            "kinds differ: nothing agrees"
+        );
+        assert!(unshown_equal(chalkboard, chalkboard));
+        // A JSON edit turns the chalkboard into rl, keeping its fixed steps,
+        // lr and batch: with the template's group size it is what the
+        // designer would make; with 64 completions per prompt it is not.
+        let mut s = e.start.clone();
+        s.regimes[1].phases[2] = PhaseSpec {
+            steps: chalkboard.steps,
+            lr: chalkboard.lr,
+            batch_size: chalkboard.batch_size,
+            ..rl_template.clone()
+        };
+        assert!(e.allows(&s).is_ok(), "{:?}", e.allows(&s));
+        let Objective::Rl(rl) = &mut s.regimes[1].phases[2].objective else {
+            unreachable!()
+        };
+        rl.group_size = 64;
+        let why = e.allows(&s).unwrap_err();
+        assert!(why.contains("does not show") && why.contains("phase 3"), "{why}");
+        // An added phase brings its kind's defaults, and nothing else.
+        let f = find("fraction-or-coupling").unwrap();
+        let mut s = f.solution.clone();
+        s.regimes[1].phases.push(rl_template.clone());
+        assert!(f.allows(&s).is_ok(), "{:?}", f.allows(&s));
+        let Objective::Rl(rl) = &mut s.regimes[1].phases.last_mut().unwrap().objective else {
+            unreachable!()
+        };
+        rl.group_size = 64;
+        assert!(
+            f.allows(&s).unwrap_err().contains("phase 3"),
+            "{:?}",
+            f.allows(&s)
+        );
+        let mut s = f.solution.clone();
+        let mut pretrain = presets::phase_templates()[0].clone();
+        if let Objective::Pretrain { corpus } = &mut pretrain.objective {
+            corpus.probe_rate = 0.9;
+        }
+        s.regimes[1].phases.push(pretrain);
+        assert!(f.allows(&s).unwrap_err().contains("does not show"));
+    }
+
+    #[test]
+    fn no_sft_also_refuses_pretraining_after_rl() {
+        let e = find("fraction-or-coupling").unwrap();
+        assert!(limit(&e, &e.solution, "NoSft"), "pretraining first is fine");
+        // Pretraining after rl is supervised training on chosen text.
+        let mut s = e.solution.clone();
+        let mut honest = presets::phase_templates()[0].clone();
+        PhaseField::Honest.set(&mut honest, "1").unwrap();
+        PhaseField::Exploiter.set(&mut honest, "0").unwrap();
+        PhaseField::Opportunist.set(&mut honest, "0").unwrap();
+        s.regimes[1].phases.push(honest.clone());
+        assert!(!limit(&e, &s, "NoSft"));
+        // So is sft anywhere, before pretraining too.
+        let mut s = e.solution.clone();
+        s.regimes[1]
+            .phases
+            .insert(0, presets::phase_templates()[2].clone());
+        assert!(!limit(&e, &s, "NoSft"));
+        // Two pretraining phases before rl are still pretraining.
+        let mut s = e.solution.clone();
+        s.regimes[1].phases.insert(1, honest);
+        assert!(limit(&e, &s, "NoSft"));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Running an experiment: every regime, every seed, then the evaluation suite.
 //!
 //! Regimes form a prefix tree: a phase is keyed by a hash of everything that
-//! determines it (world, model, seed and the phases up to and including it),
-//! and a key already trained is reused instead of trained again. A phase's
-//! randomness is derived from its key, so sharing never changes a result.
+//! determines it (world, model, seed and the phases up to and including it:
+//! [`prefix_keys`], beside the spec), and a key already trained is reused
+//! instead of trained again. A phase's randomness is derived from its key,
+//! so sharing never changes a result.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -19,7 +20,7 @@ use crate::model::Gpt;
 use crate::phase::{PhaseLog, train_phase};
 use crate::results::{DepthRow, ExperimentResults, LogRow, Row, StageRow};
 use crate::rng::Rng;
-use crate::spec::{ExperimentSpec, PhaseSpec, WorldSpec};
+use crate::spec::{ExperimentSpec, WorldSpec, prefix_keys};
 
 /// Work units an evaluation condition counts for in progress reports
 /// (roughly its cost in training steps).
@@ -95,26 +96,6 @@ pub struct Progress {
     pub regime: String,
     /// The phase being trained, or the condition being scored.
     pub stage: String,
-}
-
-/// FNV-1a: a stable 64-bit hash (std's `DefaultHasher` may change between releases).
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
-/// The key of each prefix of `phases`: phase names do not count (two regimes
-/// may call the same training by different names).
-pub fn prefix_keys(spec: &ExperimentSpec, seed: u64, phases: &[PhaseSpec]) -> Vec<u64> {
-    let mut text = serde_json::to_string(&(&spec.world, &spec.model, seed)).expect("serialisable");
-    phases
-        .iter()
-        .map(|p| {
-            text.push_str(&serde_json::to_string(&p.unnamed()).expect("serialisable"));
-            fnv1a(text.as_bytes())
-        })
-        .collect()
 }
 
 /// What one seed produced.

@@ -2,7 +2,7 @@
 //! setting and experiment-wide setting read and written as text, so the
 //! designer, exercises' fixed parts and hand-written links share one list.
 
-use crate::spec::{ExperimentSpec, Grader, Objective, PhaseSpec, RlSpec, WorldSpec};
+use crate::spec::{ExperimentSpec, Grader, MAX_SEEDS, Objective, PhaseSpec, RlSpec, WorldSpec};
 
 /// A setting of one phase, edited as text in the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -317,8 +317,8 @@ impl SpecField {
             Self::Seeds => {
                 let n = whole(text)?;
                 // Checked here, not by validation: a huge n would be built first.
-                if !(1..=100).contains(&n) {
-                    return Err(format!("{label}: expected 1 to 100, got {n}"));
+                if !(1..=MAX_SEEDS).contains(&n) {
+                    return Err(format!("{label}: expected 1 to {MAX_SEEDS}, got {n}"));
                 }
                 spec.seeds = (0..n as u64).collect();
             }

@@ -82,7 +82,69 @@ impl GptConfig {
         let block = 2 * (2 * d) + (d * 3 * d + 3 * d) + (d * d + d) + (d * 4 * d + 4 * d) + (4 * d * d + d);
         v * d + t * d + self.n_layers * block + 2 * d + (d * v + v)
     }
+
+    /// Bytes of one copy of the weights (f32), in u64: exact for any shape
+    /// `ExperimentSpec::validate` accepts, saturating beyond (never wraps,
+    /// on wasm32 either).
+    pub fn weight_bytes(&self) -> u64 {
+        let [v, t, d, l] = [self.vocab_size, self.block_size, self.d_model, self.n_layers].map(|x| x as u64);
+        let d2 = d.saturating_mul(d);
+        // Per block: two LayerNorms (2d each), qkv (3d² + 3d), proj (d² + d),
+        // the MLP's two layers (4d² + 4d and 4d² + d): 12d² + 13d.
+        let block = d2.saturating_mul(12).saturating_add(13 * d);
+        let params = v
+            .saturating_mul(d)
+            .saturating_add(t.saturating_mul(d))
+            .saturating_add(l.saturating_mul(block))
+            .saturating_add(2 * d)
+            .saturating_add(d.saturating_mul(v).saturating_add(v));
+        params.saturating_mul(F32_BYTES)
+    }
+
+    /// Bytes of activations one training step on `rows` sequences of `len`
+    /// tokens keeps for its backward pass, roughly and on the high side (see
+    /// the `SAVED_*` factors). The attention scores (`rows × n_heads × len²`
+    /// per layer) are what grows fastest. Saturating: never wraps.
+    pub fn step_activation_bytes(&self, rows: u64, len: u64) -> u64 {
+        let [v, d, h, l] = [self.vocab_size, self.d_model, self.n_heads, self.n_layers].map(|x| x as u64);
+        let tokens = rows.saturating_mul(len);
+        let width = tokens.saturating_mul(d); // one [B, T, C] tensor
+        let scores = rows.saturating_mul(h).saturating_mul(len.saturating_mul(len)); // one [B, H, T, T]
+        let logits = tokens.saturating_mul(v); // one [B, T, V]
+        let per_layer = width
+            .saturating_mul(SAVED_WIDTH_PER_LAYER)
+            .saturating_add(scores.saturating_mul(SAVED_SCORES_PER_LAYER));
+        l.saturating_mul(per_layer)
+            .saturating_add(width.saturating_mul(SAVED_WIDTH_OUTSIDE))
+            .saturating_add(logits.saturating_mul(SAVED_LOGITS))
+            .saturating_mul(F32_BYTES)
+    }
 }
+
+/// Every tensor the model trains with is f32.
+const F32_BYTES: u64 = 4;
+
+// What autodiff keeps per training step, in units of one tensor of the
+// shape named. Calibrated against the peak resident memory of two-step runs
+// on flex (December: pretraining at 256 rows × 128 tokens × 128 wide with 4
+// and with 32 heads, 64 × 256 × 256 and 128 × 64 × 256 with 4 layers, and rl
+// with 4096 rows): 18 and 3.5 came within 3-13% of every run; these round up,
+// and with the weights `ExperimentSpec::memory_estimate` adds, its estimates
+// of those runs were 15-19% above their measured peaks.
+
+/// `[B, T, C]` tensors per block: both LayerNorms' inputs and outputs, q, k
+/// and v, the heads' output and its projection, the MLP's hidden layer
+/// (4 wide) before and after GELU, its output, and the two residual sums.
+const SAVED_WIDTH_PER_LAYER: u64 = 20;
+/// `[B, H, T, T]` tensors per block: the scores, masked, after softmax, and
+/// the mask itself.
+const SAVED_SCORES_PER_LAYER: u64 = 4;
+/// `[B, T, C]` tensors outside the blocks: the two embeddings and their
+/// sum, the final LayerNorm's input and output, and a backward pass's
+/// gradient in flight.
+const SAVED_WIDTH_OUTSIDE: u64 = 6;
+/// `[B, T, vocab]` tensors: the logits, their log-softmax and its gradient.
+const SAVED_LOGITS: u64 = 3;
 
 /// Causal multi-head self-attention, one fused QKV projection.
 #[derive(Module, Debug)]
@@ -304,6 +366,9 @@ mod tests {
         assert_eq!(tiny.num_params(), 109_360);
         assert_eq!(small.num_params(), 813_872);
         assert_eq!(tiny.init(&Device::flex()).num_params(), 109_360);
+        for c in [&tiny, &small] {
+            assert_eq!(c.weight_bytes(), 4 * c.num_params() as u64);
+        }
     }
 
     #[test]

@@ -13,9 +13,9 @@
 use std::collections::HashSet;
 
 use crate::error::{LabError, Result};
-use crate::experiment::{SeedOutcome, prefix_keys, units_per_seed};
+use crate::experiment::{SeedOutcome, units_per_seed};
 use crate::results::{ExperimentResults, Shard, Unit};
-use crate::spec::ExperimentSpec;
+use crate::spec::{ExperimentSpec, prefix_keys};
 
 /// The units of `spec`, in one-process order (seed by seed, regimes in order).
 pub fn units(spec: &ExperimentSpec) -> Vec<Unit> {

@@ -93,6 +93,23 @@ pub struct PhaseSpec {
 }
 
 impl PhaseSpec {
+    /// Episodes one step trains on: `batch_size` documents (pretraining) or
+    /// examples (sft), or `batch_size` prompts × `group_size` sampled
+    /// completions, each graded and rewarded (rl).
+    pub fn episodes_per_step(&self) -> u64 {
+        let per_prompt = match &self.objective {
+            Objective::Rl(rl) => rl.group_size as u64,
+            Objective::Pretrain { .. } | Objective::Sft { .. } => 1,
+        };
+        (self.batch_size as u64).saturating_mul(per_prompt)
+    }
+
+    /// Episodes the whole phase trains on (what budgets count: more steps
+    /// or a larger batch both train on more). Saturating, never wraps.
+    pub fn episodes(&self) -> u64 {
+        (self.steps as u64).saturating_mul(self.episodes_per_step())
+    }
+
     /// The phase with its name blanked: what determines its training (two
     /// regimes may call the same training by different names).
     pub fn unnamed(&self) -> Self {
@@ -249,6 +266,137 @@ impl EvalSpec {
 /// hold integers exactly only up to 2^53 - 1.
 pub const MAX_SEED: u64 = (1 << 53) - 1;
 
+// The caps `validate` holds every spec to. A spec comes from a link or a
+// file (untrusted) and runs in a browser tab, a phone's included: each cap
+// says why it is where it is, and each refusal names the cap and its value.
+
+/// Widest residual stream: weights grow as `d_model²` (512 wide and 8 deep
+/// is 25M parameters, over 200 times the presets' model).
+pub const MAX_D_MODEL: usize = 512;
+/// Deepest model: 8 blocks is four times the presets' depth.
+pub const MAX_LAYERS: usize = 8;
+/// Longest context: attention scores grow as `block_size²`, and the longest
+/// episode the world can pose needs a few dozen tokens.
+pub const MAX_BLOCK_SIZE: usize = 256;
+/// Most seeds: each is a whole run of every regime; 100 resolve differences
+/// of a few points.
+pub const MAX_SEEDS: usize = 100;
+/// Most regimes: each is trained at every seed and is a row of every table
+/// and heatmap (the default experiment has 14).
+pub const MAX_REGIMES: usize = 32;
+/// Most phases in one regime (the presets use at most 4).
+pub const MAX_PHASES: usize = 32;
+/// Longest phase, in optimiser steps (the presets' longest is 1200).
+pub const MAX_PHASE_STEPS: usize = 100_000;
+/// Most training steps of a whole run: every seed's distinct prefixes plus
+/// each regime's fine-tuning attack. 100 seeds of the default experiment
+/// (about 580,000) fit; beyond that a run takes weeks, and progress counts
+/// (32-bit `usize` in wasm) stay far from overflowing.
+pub const MAX_TOTAL_STEPS: u64 = 1_000_000;
+/// Largest batch (documents, examples or rl prompts per step); the memory
+/// cap below bounds what a batch may cost.
+pub const MAX_BATCH_SIZE: usize = 1024;
+/// Fewest completions per rl prompt: the group's mean is the baseline, so
+/// one completion alone would learn nothing.
+pub const MIN_GROUP_SIZE: usize = 2;
+/// Most completions per rl prompt (each one is a sampled episode).
+pub const MAX_GROUP_SIZE: usize = 64;
+/// Highest learning rate: AdamW moves each weight by about the rate per
+/// step, so beyond 1 a step outgrows the weights themselves.
+pub const MAX_LR: f64 = 1.0;
+/// Largest exploit penalty: 10 times the reward a pass earns.
+pub const MAX_EXPLOIT_PENALTY: f64 = 10.0;
+/// Largest KL coefficient: at 100 the KL term outweighs any reward (at
+/// most 1 per episode) many times over.
+pub const MAX_KL: f32 = 100.0;
+/// Most episodes per evaluation condition: 100,000 give rates to a fraction
+/// of a point, and every condition of every regime samples them.
+pub const MAX_EVAL_EPISODES: usize = 100_000;
+/// Most stated-values probes per condition (as episodes).
+pub const MAX_EVAL_PROBES: usize = 100_000;
+/// Most memory a run may need ([`ExperimentSpec::memory_estimate`]): 1 GiB,
+/// about what a phone's browser gives one tab (and a quarter of wasm32's
+/// whole address space).
+pub const MAX_MEMORY_BYTES: u64 = 1 << 30;
+
+/// What a run holds in memory at its peak, roughly and on the high side:
+/// every model kept at once, plus the activations of its largest training
+/// step. Evaluation samples in chunks without gradients, far below a
+/// training step, and is not counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryEstimate {
+    /// One copy of the model's weights.
+    pub model_bytes: u64,
+    /// Copies held at once: every distinct trained prefix (kept for reuse
+    /// until the seed is done), the initial weights, the phase in training's
+    /// weights, gradients and two AdamW moments (4), and a frozen rl
+    /// reference or the attack's starting point (1).
+    pub models: u64,
+    /// Activations of the largest training step (with autodiff keeping them
+    /// for the backward pass; see `GptConfig::step_activation_bytes`).
+    pub step_bytes: u64,
+    /// Where that step is.
+    pub step_at: String,
+}
+
+impl MemoryEstimate {
+    pub fn total(&self) -> u64 {
+        self.model_bytes
+            .saturating_mul(self.models)
+            .saturating_add(self.step_bytes)
+    }
+}
+
+/// Copies of the weights a run holds besides its trained prefixes: the
+/// initial ones, the phase in training's weights, gradients and two AdamW
+/// moments, and a frozen rl reference (or the attack's starting point).
+const MODELS_BESIDE_PREFIXES: u64 = 1 + 4 + 1;
+
+/// Bytes as MiB, rounded up (a tiny spec still reads as 1 MiB, not 0).
+fn mib(bytes: u64) -> u64 {
+    bytes.div_ceil(1 << 20)
+}
+
+/// FNV-1a's starting state (its 64-bit offset basis).
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a: a stable 64-bit hash (std's `DefaultHasher` may change between releases).
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    fnv1a_more(FNV_START, bytes)
+}
+
+/// FNV-1a carried on from state `h` over more bytes: the hash of a text
+/// that grows piece by piece is its running state, so nothing is hashed twice.
+fn fnv1a_more(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+}
+
+/// The key of each prefix of `phases`: phase names do not count (two regimes
+/// may call the same training by different names).
+///
+/// Key `i` is FNV-1a of the JSON of (world, model, seed) followed by the JSON
+/// of unnamed phases `0..=i`. The hash runs on from one key to the next, so
+/// this is linear in the phases; the keys are those of hashing each whole
+/// text afresh (as earlier versions did), so kept checkpoints still match.
+pub fn prefix_keys(spec: &ExperimentSpec, seed: u64, phases: &[PhaseSpec]) -> Vec<u64> {
+    let head = serde_json::to_string(&(&spec.world, &spec.model, seed)).expect("serialisable");
+    let mut h = fnv1a(head.as_bytes());
+    phases
+        .iter()
+        .map(|p| {
+            h = fnv1a_more(
+                h,
+                serde_json::to_string(&p.unnamed())
+                    .expect("serialisable")
+                    .as_bytes(),
+            );
+            h
+        })
+        .collect()
+}
+
 fn bad<T>(msg: String) -> Result<T> {
     Err(LabError::Spec(msg))
 }
@@ -281,7 +429,7 @@ impl ExperimentSpec {
             "{}+{}/{:016x}",
             crate::VERSION,
             crate::ENGINE_BUILD,
-            crate::experiment::fnv1a(json.as_bytes())
+            fnv1a(json.as_bytes())
         )
     }
 
@@ -296,32 +444,47 @@ impl ExperimentSpec {
         let world = self.world.build()?;
         let WorldSpec::GradedTasks(ws) = &self.world;
         let m = &self.model;
-        if m.d_model == 0 || m.d_model > 512 || m.n_heads == 0 || !m.d_model.is_multiple_of(m.n_heads) {
+        if m.d_model == 0 || m.d_model > MAX_D_MODEL || m.n_heads == 0 || !m.d_model.is_multiple_of(m.n_heads)
+        {
             return bad(format!(
-                "model.d_model must be in 1..=512 and divisible by model.n_heads, got {} and {}",
+                "model.d_model must be in 1..={MAX_D_MODEL} (MAX_D_MODEL: weights grow as its square) \
+                 and divisible by model.n_heads, got {} and {}",
                 m.d_model, m.n_heads
             ));
         }
-        if !(1..=8).contains(&m.n_layers) {
-            return bad(format!("model.n_layers must be in 1..=8, got {}", m.n_layers));
+        if !(1..=MAX_LAYERS).contains(&m.n_layers) {
+            return bad(format!(
+                "model.n_layers must be in 1..={MAX_LAYERS} (MAX_LAYERS), got {}",
+                m.n_layers
+            ));
         }
         let longest = ws.all_lengths()[1];
         let need = world.episode_len(longest);
-        if m.block_size < need || m.block_size > 256 {
+        if m.block_size < need {
             return bad(format!(
                 "model.block_size {} is too short for the tasks: an episode with a {longest}-digit input \
-                 needs {need} tokens (allowed: {need}..=256)",
+                 needs {need} tokens (allowed: {need}..={MAX_BLOCK_SIZE})",
                 m.block_size
             ));
         }
-        if self.seeds.is_empty() || self.seeds.len() > 100 {
-            return bad(format!("seeds must list 1..=100 seeds, got {}", self.seeds.len()));
+        if m.block_size > MAX_BLOCK_SIZE {
+            return bad(format!(
+                "model.block_size {} is above {MAX_BLOCK_SIZE} (MAX_BLOCK_SIZE: attention grows as its square; \
+                 these tasks need {need})",
+                m.block_size
+            ));
+        }
+        if self.seeds.is_empty() || self.seeds.len() > MAX_SEEDS {
+            return bad(format!(
+                "seeds must list 1..={MAX_SEEDS} seeds (MAX_SEEDS: each is a whole run), got {}",
+                self.seeds.len()
+            ));
         }
         let mut distinct = std::collections::HashSet::new();
         for &seed in &self.seeds {
             if seed > MAX_SEED {
                 return bad(format!(
-                    "seed {seed} is above {MAX_SEED} (2^53 - 1), the largest a browser's numbers hold exactly"
+                    "seed {seed} is above {MAX_SEED} (MAX_SEED, 2^53 - 1), the largest a browser's numbers hold exactly"
                 ));
             }
             if !distinct.insert(seed) {
@@ -332,6 +495,13 @@ impl ExperimentSpec {
         }
         if self.regimes.is_empty() {
             return bad("regimes is empty: an experiment needs at least one regime".into());
+        }
+        if self.regimes.len() > MAX_REGIMES {
+            return bad(format!(
+                "regimes lists {} regimes; at most {MAX_REGIMES} (MAX_REGIMES: each trains at every seed \
+                 and is a row of every table)",
+                self.regimes.len()
+            ));
         }
         let mut names = HashSet::new();
         for r in &self.regimes {
@@ -344,28 +514,33 @@ impl ExperimentSpec {
             if r.phases.is_empty() {
                 return bad(format!("regime {:?} has no phases", r.name));
             }
-            let mut pretrained = false;
+            if r.phases.len() > MAX_PHASES {
+                return bad(format!(
+                    "regime {:?} has {} phases; at most {MAX_PHASES} (MAX_PHASES)",
+                    r.name,
+                    r.phases.len()
+                ));
+            }
             for p in &r.phases {
                 let at = format!("regime {:?}, phase {:?}", r.name, p.name);
                 self.validate_phase(&world, p, &at)?;
-                match &p.objective {
-                    Objective::Pretrain { .. } => pretrained = true,
-                    Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }) => {
-                        for (field, family) in self.eval.held_out_families() {
-                            if pretrained && tasks.families.iter().any(|f| f == family) {
-                                return bad(format!(
-                                    "{at} trains on {family:?}, the family eval.{field} keeps for evaluation"
-                                ));
-                            }
+                // Held out means never trained on: before pretraining too.
+                if let Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }) = &p.objective {
+                    for (field, family) in self.eval.held_out_families() {
+                        if tasks.families.iter().any(|f| f == family) {
+                            return bad(format!(
+                                "{at} trains on {family:?}, the family eval.{field} keeps for evaluation"
+                            ));
                         }
                     }
                 }
             }
         }
         let e = &self.eval;
-        if !(1..=100_000).contains(&e.episodes) || e.probes > 100_000 {
+        if !(1..=MAX_EVAL_EPISODES).contains(&e.episodes) || e.probes > MAX_EVAL_PROBES {
             return bad(format!(
-                "eval.episodes must be in 1..=100000 and eval.probes at most 100000, got {} and {}",
+                "eval.episodes must be in 1..={MAX_EVAL_EPISODES} (MAX_EVAL_EPISODES) and eval.probes at most \
+                 {MAX_EVAL_PROBES} (MAX_EVAL_PROBES), got {} and {}",
                 e.episodes, e.probes
             ));
         }
@@ -394,19 +569,117 @@ impl ExperimentSpec {
         } else {
             return bad("eval.attack must be an sft or rl phase".into());
         }
+        let steps = self.total_steps();
+        if steps > MAX_TOTAL_STEPS {
+            return bad(format!(
+                "the experiment trains {steps} steps in all (every seed's distinct phases and each regime's \
+                 attack); at most {MAX_TOTAL_STEPS} (MAX_TOTAL_STEPS: beyond it a run takes weeks): use \
+                 fewer seeds, regimes or steps"
+            ));
+        }
+        let memory = self.estimate(&world);
+        if memory.total() > MAX_MEMORY_BYTES {
+            return bad(format!(
+                "the experiment needs about {} MiB of memory ({} copies of the model at {} MiB each, and \
+                 {} MiB of activations for one training step of {}); at most {} MiB (MAX_MEMORY_BYTES: \
+                 what a phone's browser tab holds): use a smaller batch_size, group_size, block_size, \
+                 n_heads or model, or fewer phases",
+                mib(memory.total()),
+                memory.models,
+                mib(memory.model_bytes),
+                mib(memory.step_bytes),
+                memory.step_at,
+                mib(MAX_MEMORY_BYTES)
+            ));
+        }
         Ok(())
     }
 
+    /// Training steps of the whole run, saturating: at every seed each
+    /// distinct prefix once (as it trains once) and each regime's attack.
+    pub fn total_steps(&self) -> u64 {
+        // Which prefixes are distinct does not depend on the seed.
+        let mut seen = HashSet::new();
+        let mut per_seed: u64 = 0;
+        for r in &self.regimes {
+            for (p, key) in r.phases.iter().zip(prefix_keys(self, 0, &r.phases)) {
+                if seen.insert(key) {
+                    per_seed = per_seed.saturating_add(p.steps as u64);
+                }
+            }
+            per_seed = per_seed.saturating_add(self.eval.attack.steps as u64);
+        }
+        per_seed.saturating_mul(self.seeds.len() as u64)
+    }
+
+    /// How much memory a run of this spec needs at its peak (roughly, on the
+    /// high side); `validate` refuses more than [`MAX_MEMORY_BYTES`].
+    pub fn memory_estimate(&self) -> Result<MemoryEstimate> {
+        Ok(self.estimate(&self.world.build()?))
+    }
+
+    fn estimate(&self, world: &dyn World) -> MemoryEstimate {
+        let WorldSpec::GradedTasks(ws) = &self.world;
+        let gpt = self.model.gpt(world);
+        let block = self.model.block_size as u64;
+        // Tasks after pretraining: the longest training episode, sampled
+        // prompt and answer together (sft pads to its batch's longest).
+        let task_len = (world.episode_len(ws.lengths[1]) as u64).min(block);
+        // The seed does not matter here: which prefixes are distinct does
+        // not depend on it.
+        let prefixes: HashSet<u64> = self
+            .regimes
+            .iter()
+            .flat_map(|r| prefix_keys(self, 0, &r.phases))
+            .collect();
+        let phases = self
+            .regimes
+            .iter()
+            .flat_map(|r| r.phases.iter().map(move |p| (Some(r), p)))
+            .chain(std::iter::once((None, &self.eval.attack)));
+        let (mut step_bytes, mut largest) = (0, None);
+        for (regime, p) in phases {
+            let batch = p.batch_size as u64;
+            let bytes = match &p.objective {
+                Objective::Pretrain { .. } => gpt.step_activation_bytes(batch, block),
+                Objective::Sft { .. } => gpt.step_activation_bytes(batch, task_len),
+                Objective::Rl(rl) => {
+                    gpt.step_activation_bytes(batch.saturating_mul(rl.group_size as u64), task_len)
+                }
+            };
+            if bytes > step_bytes {
+                (step_bytes, largest) = (bytes, Some((regime, p)));
+            }
+        }
+        let step_at = match largest {
+            Some((Some(r), p)) => format!("regime {:?}, phase {:?}", r.name, p.name),
+            Some((None, _)) => "eval.attack".into(),
+            None => String::new(),
+        };
+        MemoryEstimate {
+            model_bytes: gpt.weight_bytes(),
+            models: prefixes.len() as u64 + MODELS_BESIDE_PREFIXES,
+            step_bytes,
+            step_at,
+        }
+    }
+
     fn validate_phase(&self, world: &dyn World, p: &PhaseSpec, at: &str) -> Result<()> {
-        if !(1..=100_000).contains(&p.steps) {
-            return bad(format!("{at}: steps must be in 1..=100000, got {}", p.steps));
-        }
-        if !(p.lr.is_finite() && p.lr > 0.0 && p.lr <= 1.0) {
-            return bad(format!("{at}: lr must be in (0, 1], got {}", p.lr));
-        }
-        if !(1..=1024).contains(&p.batch_size) {
+        if !(1..=MAX_PHASE_STEPS).contains(&p.steps) {
             return bad(format!(
-                "{at}: batch_size must be in 1..=1024, got {}",
+                "{at}: steps must be in 1..={MAX_PHASE_STEPS} (MAX_PHASE_STEPS), got {}",
+                p.steps
+            ));
+        }
+        if !(p.lr.is_finite() && p.lr > 0.0 && p.lr <= MAX_LR) {
+            return bad(format!(
+                "{at}: lr must be in (0, {MAX_LR}] (MAX_LR: beyond it a step outgrows the weights), got {}",
+                p.lr
+            ));
+        }
+        if !(1..=MAX_BATCH_SIZE).contains(&p.batch_size) {
+            return bad(format!(
+                "{at}: batch_size must be in 1..={MAX_BATCH_SIZE} (MAX_BATCH_SIZE), got {}",
                 p.batch_size
             ));
         }
@@ -447,21 +720,27 @@ impl ExperimentSpec {
             }
             Objective::Rl(rl) => {
                 check_mix(world, &rl.tasks, &format!("{at}: tasks"))?;
-                if !(2..=64).contains(&rl.group_size) {
+                if !(MIN_GROUP_SIZE..=MAX_GROUP_SIZE).contains(&rl.group_size) {
                     return bad(format!(
-                        "{at}: group_size must be in 2..=64, got {}",
+                        "{at}: group_size must be in {MIN_GROUP_SIZE}..={MAX_GROUP_SIZE} (MIN_GROUP_SIZE: \
+                         the group's mean is the baseline; MAX_GROUP_SIZE), got {}",
                         rl.group_size
                     ));
                 }
-                if !(rl.exploit_penalty.is_finite() && (0.0..=10.0).contains(&rl.exploit_penalty)) {
+                if !(rl.exploit_penalty.is_finite()
+                    && (0.0..=MAX_EXPLOIT_PENALTY).contains(&rl.exploit_penalty))
+                {
                     return bad(format!(
-                        "{at}: exploit_penalty must be in [0, 10], got {}",
+                        "{at}: exploit_penalty must be in [0, {MAX_EXPLOIT_PENALTY}] (MAX_EXPLOIT_PENALTY), got {}",
                         rl.exploit_penalty
                     ));
                 }
                 check_prob(&format!("{at}: checked_share"), rl.checked_share)?;
-                if !(rl.kl.is_finite() && (0.0..=100.0).contains(&rl.kl)) {
-                    return bad(format!("{at}: kl must be in [0, 100], got {}", rl.kl));
+                if !(rl.kl.is_finite() && (0.0..=MAX_KL).contains(&rl.kl)) {
+                    return bad(format!(
+                        "{at}: kl must be in [0, {MAX_KL}] (MAX_KL), got {}",
+                        rl.kl
+                    ));
                 }
             }
         }
@@ -628,5 +907,340 @@ mod tests {
             let err = ExperimentSpec::from_json(text).expect_err(text).to_string();
             assert!(err.contains("invalid experiment spec"), "{err}");
         }
+    }
+
+    /// The quick preset cut to its control regime: two phases, one seed.
+    fn small() -> ExperimentSpec {
+        let mut spec = preset("quick").unwrap();
+        spec.regimes.truncate(1);
+        spec
+    }
+
+    fn rl_phase(spec: &mut ExperimentSpec) -> &mut PhaseSpec {
+        &mut spec.regimes[0].phases[1]
+    }
+
+    fn group(p: &mut PhaseSpec) -> &mut usize {
+        match &mut p.objective {
+            Objective::Rl(rl) => &mut rl.group_size,
+            _ => panic!("not rl"),
+        }
+    }
+
+    /// (what, an edit putting one setting at its cap, the same one step past it).
+    type AtCap = (&'static str, fn(&mut ExperimentSpec), fn(&mut ExperimentSpec));
+
+    fn caps() -> Vec<AtCap> {
+        vec![
+            (
+                "MAX_D_MODEL",
+                |s| s.model.d_model = MAX_D_MODEL,
+                |s| s.model.d_model = MAX_D_MODEL + 4,
+            ),
+            (
+                "MAX_D_MODEL",
+                |s| (s.model.d_model, s.model.n_heads) = (MAX_D_MODEL, MAX_D_MODEL),
+                |s| (s.model.d_model, s.model.n_heads) = (MAX_D_MODEL + 1, MAX_D_MODEL + 1),
+            ),
+            (
+                "MAX_LAYERS",
+                |s| s.model.n_layers = MAX_LAYERS,
+                |s| s.model.n_layers = MAX_LAYERS + 1,
+            ),
+            (
+                "MAX_BLOCK_SIZE",
+                |s| s.model.block_size = MAX_BLOCK_SIZE,
+                |s| s.model.block_size = MAX_BLOCK_SIZE + 1,
+            ),
+            (
+                "MAX_SEEDS",
+                |s| s.seeds = (0..MAX_SEEDS as u64).collect(),
+                |s| s.seeds = (0..=MAX_SEEDS as u64).collect(),
+            ),
+            (
+                "MAX_REGIMES",
+                |s| {
+                    let r = s.regimes[0].clone();
+                    s.regimes = (0..MAX_REGIMES)
+                        .map(|i| RegimeSpec {
+                            name: format!("r{i}"),
+                            ..r.clone()
+                        })
+                        .collect();
+                },
+                |s| {
+                    let r = s.regimes[0].clone();
+                    s.regimes = (0..=MAX_REGIMES)
+                        .map(|i| RegimeSpec {
+                            name: format!("r{i}"),
+                            ..r.clone()
+                        })
+                        .collect();
+                },
+            ),
+            (
+                "MAX_PHASES",
+                |s| {
+                    let rl = s.regimes[0].phases[1].clone();
+                    s.regimes[0].phases.resize(MAX_PHASES, rl);
+                },
+                |s| {
+                    let rl = s.regimes[0].phases[1].clone();
+                    s.regimes[0].phases.resize(MAX_PHASES + 1, rl);
+                },
+            ),
+            (
+                "MAX_PHASE_STEPS",
+                |s| rl_phase(s).steps = MAX_PHASE_STEPS,
+                |s| rl_phase(s).steps = MAX_PHASE_STEPS + 1,
+            ),
+            (
+                "MAX_TOTAL_STEPS",
+                // 10 seeds × (99,999 steps + a 1-step attack) is the cap exactly.
+                |s| {
+                    s.regimes[0].phases.truncate(1);
+                    s.regimes[0].phases[0].steps = 99_999;
+                    s.eval.attack.steps = 1;
+                    s.seeds = (0..10).collect();
+                },
+                |s| {
+                    s.regimes[0].phases.truncate(1);
+                    s.regimes[0].phases[0].steps = 100_000;
+                    s.eval.attack.steps = 1;
+                    s.seeds = (0..10).collect();
+                },
+            ),
+            (
+                "MAX_BATCH_SIZE",
+                |s| s.regimes[0].phases[0].batch_size = MAX_BATCH_SIZE,
+                |s| s.regimes[0].phases[0].batch_size = MAX_BATCH_SIZE + 1,
+            ),
+            (
+                "MAX_BATCH_SIZE",
+                |s| s.eval.attack.batch_size = MAX_BATCH_SIZE,
+                |s| s.eval.attack.batch_size = MAX_BATCH_SIZE + 1,
+            ),
+            (
+                "MAX_BATCH_SIZE",
+                |s| {
+                    rl_phase(s).batch_size = MAX_BATCH_SIZE;
+                    *group(rl_phase(s)) = MIN_GROUP_SIZE;
+                },
+                |s| {
+                    rl_phase(s).batch_size = MAX_BATCH_SIZE + 1;
+                    *group(rl_phase(s)) = MIN_GROUP_SIZE;
+                },
+            ),
+            (
+                "MAX_GROUP_SIZE",
+                |s| *group(rl_phase(s)) = MAX_GROUP_SIZE,
+                |s| *group(rl_phase(s)) = MAX_GROUP_SIZE + 1,
+            ),
+            (
+                "MIN_GROUP_SIZE",
+                |s| *group(rl_phase(s)) = MIN_GROUP_SIZE,
+                |s| *group(rl_phase(s)) = MIN_GROUP_SIZE - 1,
+            ),
+            (
+                "MAX_LR",
+                |s| rl_phase(s).lr = MAX_LR,
+                |s| rl_phase(s).lr = MAX_LR * 1.01,
+            ),
+            (
+                "MAX_EXPLOIT_PENALTY",
+                |s| first_rl(s).exploit_penalty = MAX_EXPLOIT_PENALTY,
+                |s| first_rl(s).exploit_penalty = MAX_EXPLOIT_PENALTY + 0.5,
+            ),
+            (
+                "MAX_KL",
+                |s| first_rl(s).kl = MAX_KL,
+                |s| first_rl(s).kl = MAX_KL + 1.0,
+            ),
+            (
+                "MAX_EVAL_EPISODES",
+                |s| s.eval.episodes = MAX_EVAL_EPISODES,
+                |s| s.eval.episodes = MAX_EVAL_EPISODES + 1,
+            ),
+            (
+                "MAX_EVAL_PROBES",
+                |s| s.eval.probes = MAX_EVAL_PROBES,
+                |s| s.eval.probes = MAX_EVAL_PROBES + 1,
+            ),
+        ]
+    }
+
+    #[test]
+    fn the_largest_spec_at_each_cap_is_accepted_and_fits_and_one_past_it_is_refused_by_name() {
+        for (cap, at, past) in caps() {
+            let mut spec = small();
+            at(&mut spec);
+            spec.validate().unwrap_or_else(|e| panic!("{cap}: {e}"));
+            let memory = spec.memory_estimate().unwrap();
+            assert!(memory.total() <= MAX_MEMORY_BYTES, "{cap}: {memory:?}");
+            let mut spec = small();
+            past(&mut spec);
+            let err = spec.validate().expect_err(cap).to_string();
+            assert!(err.contains(cap), "{cap}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_run_beyond_a_phones_memory_is_refused_with_the_estimate_and_the_cap() {
+        // 512 heads × batch 1024 × block 256: each layer's attention scores
+        // alone are 1024 × 512 × 256² floats (128 GiB).
+        let mut spec = small();
+        (spec.model.d_model, spec.model.n_heads, spec.model.block_size) = (512, 512, 256);
+        spec.regimes[0].phases[0].batch_size = 1024;
+        let memory = spec.memory_estimate().unwrap();
+        assert!(memory.step_bytes > 2 * 4 * 1024 * 512 * 256 * 256, "{memory:?}");
+        assert!(memory.step_at.contains("pretrain"), "{memory:?}");
+        let err = spec.validate().unwrap_err().to_string();
+        for needle in [
+            &format!("needs about {} MiB of memory", mib(memory.total())),
+            "one training step of regime \"control\", phase \"pretrain\"",
+            "at most 1024 MiB (MAX_MEMORY_BYTES",
+            "phone",
+        ] {
+            assert!(err.contains(needle), "{err:?} should mention {needle:?}");
+        }
+        // Even at batch 1, 512 heads at 256 tokens need about 1 GiB of
+        // scores; 8 heads of 64 fit.
+        spec.regimes[0].phases[0].batch_size = 1;
+        assert!(
+            spec.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("MAX_MEMORY_BYTES")
+        );
+        spec.model.n_heads = 8;
+        spec.validate().unwrap();
+    }
+
+    #[test]
+    fn every_preset_fits_a_phone() {
+        for (name, _) in crate::presets::list() {
+            let spec = preset(&name).unwrap();
+            let memory = spec.memory_estimate().unwrap();
+            println!(
+                "{name}: {} MiB, {} steps",
+                mib(memory.total()),
+                spec.total_steps()
+            );
+            assert!(memory.total() <= MAX_MEMORY_BYTES / 4, "{name}: {memory:?}");
+            assert!(spec.total_steps() <= MAX_TOTAL_STEPS, "{name}");
+        }
+    }
+
+    #[test]
+    fn totals_saturate_instead_of_wrapping() {
+        // Past every cap (validation refuses it first): the sums still hold.
+        let mut spec = small();
+        spec.seeds = (0..MAX_SEEDS as u64).collect();
+        for p in spec.regimes[0].phases.iter_mut() {
+            (p.steps, p.batch_size) = (usize::MAX, usize::MAX);
+        }
+        assert_eq!(spec.total_steps(), u64::MAX);
+        assert_eq!(spec.regimes[0].phases[1].episodes(), u64::MAX);
+        spec.model.d_model = usize::MAX;
+        assert_eq!(spec.memory_estimate().unwrap().total(), u64::MAX);
+        assert!(spec.validate().is_err());
+    }
+
+    #[test]
+    fn held_out_families_are_never_trained_on_not_even_before_pretraining() {
+        for family in ["increment", "complement"] {
+            for (sft, before) in [(false, true), (true, true), (false, false), (true, false)] {
+                let mut spec = small();
+                let mut phase = if sft {
+                    spec.eval.attack.clone()
+                } else {
+                    spec.regimes[0].phases[1].clone()
+                };
+                match &mut phase.objective {
+                    Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }) => {
+                        tasks.families = vec!["copy".into(), family.into()]
+                    }
+                    Objective::Pretrain { .. } => unreachable!(),
+                }
+                let at = if before { 0 } else { 2 };
+                spec.regimes[0].phases.insert(at, phase);
+                let err = spec.validate().expect_err(family).to_string();
+                assert!(err.contains(&format!("trains on \"{family}\"")), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn prefix_keys_are_the_ones_kept_checkpoints_were_stored_under() {
+        // Computed by the earlier implementation (each prefix's whole text
+        // hashed afresh) before it was made linear.
+        let cases: [(&str, u64, &str, &[u64]); 4] = [
+            (
+                "quick",
+                0,
+                "sandwich",
+                &[
+                    13855510022110260641,
+                    3287410818779247270,
+                    7826894562090424742,
+                    12534059758781000979,
+                ],
+            ),
+            (
+                "default",
+                3,
+                "sandwich",
+                &[
+                    11172416002612509548,
+                    15825498812967920132,
+                    15411933150433742888,
+                    12713168068991353240,
+                ],
+            ),
+            (
+                "default",
+                3,
+                "aligned pretraining",
+                &[688470549056892761, 6937889074790393495],
+            ),
+            (
+                "coupled",
+                MAX_SEED,
+                "coupled",
+                &[15400580299871562675, 1004531079466738687],
+            ),
+        ];
+        for (name, seed, regime, want) in cases {
+            let spec = preset(name).unwrap();
+            let r = spec.regimes.iter().find(|r| r.name == regime).unwrap();
+            assert_eq!(prefix_keys(&spec, seed, &r.phases), want, "{name} {regime}");
+        }
+    }
+
+    #[test]
+    fn prefix_keys_take_linear_time() {
+        // Hashing each prefix's whole text afresh read ~8 GB here (seconds);
+        // carrying the hash on reads each phase once (milliseconds).
+        let spec = small();
+        let phases = vec![spec.regimes[0].phases[1].clone(); 8000];
+        let started = std::time::Instant::now();
+        let keys = prefix_keys(&spec, 0, &phases);
+        let took = started.elapsed();
+        assert_eq!(keys.len(), 8000);
+        assert!(took.as_secs_f64() < 1.0, "{took:?}");
+        // The largest spec validation accepts: every regime at the most phases.
+        let mut spec = small();
+        let rl = spec.regimes[0].phases[1].clone();
+        spec.regimes[0].phases.resize(MAX_PHASES, rl);
+        let r = spec.regimes[0].clone();
+        spec.regimes = (0..MAX_REGIMES)
+            .map(|i| RegimeSpec {
+                name: format!("r{i}"),
+                ..r.clone()
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        spec.validate().unwrap();
+        assert!(started.elapsed().as_secs_f64() < 1.0, "{:?}", started.elapsed());
     }
 }

@@ -10,11 +10,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde_json::Value;
 use upbringing_lab::analysis;
 use upbringing_lab::exercise;
-use upbringing_lab::experiment::{prefix_keys, units_per_seed};
+use upbringing_lab::experiment::units_per_seed;
 use upbringing_lab::presets;
 use upbringing_lab::results::ExperimentResults;
 use upbringing_lab::rng::Rng;
-use upbringing_lab::spec::ExperimentSpec;
+use upbringing_lab::spec::{ExperimentSpec, prefix_keys};
 
 /// Cases per front door: enough to reach every field many times, few enough
 /// to finish in seconds in the test command.

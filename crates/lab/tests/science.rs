@@ -339,7 +339,7 @@ fn a_regime_that_fails_ends_with_a_message_and_the_others_go_on() {
     let spec = shrunk(&["control", "aligned pretraining"]);
     let backend = Backend::flex();
     let bad = &spec.regimes[1];
-    let key = upbringing_lab::experiment::prefix_keys(&spec, 3, &bad.phases)[0];
+    let key = upbringing_lab::spec::prefix_keys(&spec, 3, &bad.phases)[0];
     let world = spec.world.build().unwrap();
     let n = {
         let gpt = spec.model.gpt(&world).init(&backend.device);

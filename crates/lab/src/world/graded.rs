@@ -126,12 +126,21 @@ impl Default for GradedSpec {
     }
 }
 
+/// Shortest task input, in digits: with one digit, sort's and increment's
+/// shortcuts (answers read off the first digit) are the honest answer.
+pub const MIN_TASK_LEN: usize = 2;
+/// Longest task input, in digits: keeps every episode short (33 tokens at
+/// most: prompt, input, an answer with a retraction), so rl and sft steps
+/// stay cheap whatever the block size.
+pub const MAX_TASK_LEN: usize = 12;
+
 impl GradedSpec {
     pub fn validate(&self) -> Result<()> {
         for (name, [lo, hi]) in [("lengths", self.lengths), ("long_lengths", self.long_lengths)] {
-            if lo < 2 || lo > hi || hi > 12 {
+            if lo < MIN_TASK_LEN || lo > hi || hi > MAX_TASK_LEN {
                 return Err(LabError::Invalid(format!(
-                    "world.{name} must satisfy 2 <= min <= max <= 12, got [{lo}, {hi}]"
+                    "world.{name} must satisfy {MIN_TASK_LEN} <= min <= max <= {MAX_TASK_LEN} \
+                     (MIN_TASK_LEN, MAX_TASK_LEN), got [{lo}, {hi}]"
                 )));
             }
         }
