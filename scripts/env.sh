@@ -63,4 +63,19 @@ build_page() {
   ensure_web_tools
   log "building the page (trunk, release)"
   (cd "$ROOT" && trunk build --release --offline)
+  version_assets "$ROOT/dist"
+}
+
+# Trunk hashes the page's files but keeps the worker's names fixed and copies
+# the precomputed results as they are: move those (and the snippets the
+# worker imports) under v/<content hash>/ and name that folder in index.html,
+# so a cached old worker or results file is never paired with a new page.
+version_assets() {
+  local dist="$1" hash
+  hash="$(cat "$dist/worker.js" "$dist/worker_bg.wasm" "$dist"/precomputed/*.json \
+    "$dist"/snippets/*/src/*.js | sha256sum | cut -c1-16)"
+  mkdir -p "$dist/v/$hash"
+  mv "$dist/worker.js" "$dist/worker_bg.wasm" "$dist/precomputed" "$dist/v/$hash/"
+  cp -r "$dist/snippets" "$dist/v/$hash/"
+  sed -i "s|<head>|<head>\n    <meta name=\"upbringing-assets\" content=\"v/$hash/\" />|" "$dist/index.html"
 }

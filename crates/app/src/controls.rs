@@ -3,9 +3,11 @@
 //! experiment the link started from. One predicate (`Rules::allows`) guards
 //! edits, imported files and hand-edited links alike.
 
+use std::collections::HashMap;
+
 use upbringing_lab::exercise::{self, Exercise, Part};
 use upbringing_lab::fields::{PhaseField, SpecField};
-use upbringing_lab::spec::ExperimentSpec;
+use upbringing_lab::spec::{ExperimentSpec, RegimeSpec};
 
 /// Something on the page a link can hide (`hide=`) or fix (`lock=`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,30 +41,44 @@ impl Control {
 const MAX_ITEMS: usize = 256;
 /// Notices about items not understood; the rest are counted in one line.
 const MAX_NOTICES: usize = 5;
+/// Characters an item may have: the longest control a link can name
+/// (`r32.p32.sft-recovery`) has 20. A longer one is refused without being
+/// quoted, so one hand-made item of a megabyte is not a megabyte of notice.
+const MAX_ITEM_CHARS: usize = 64;
 
 /// `a,b,c` into controls, with a message for each one not understood (the
 /// first few, then a count).
 pub fn parse_list(text: &str) -> (Vec<Control>, Vec<String>) {
     let mut out = vec![];
     let mut problems = vec![];
-    let items: Vec<&str> = text.split(',').filter(|s| !s.trim().is_empty()).collect();
-    for item in items.iter().take(MAX_ITEMS) {
+    // Counted as they come, never collected: a list of 200k items costs
+    // one pass and no memory beyond the first MAX_ITEMS.
+    let mut items = 0;
+    for item in text.split(',').filter(|s| !s.trim().is_empty()) {
+        items += 1;
+        if items > MAX_ITEMS {
+            continue;
+        }
+        let chars = item.trim().chars().count();
+        if chars > MAX_ITEM_CHARS {
+            problems.push(format!(
+                "an item of {chars} characters is not a control (the longest has {MAX_ITEM_CHARS})"
+            ));
+            continue;
+        }
         match Control::parse(item) {
             Ok(c) if !out.contains(&c) => out.push(c),
             Ok(_) => {}
             Err(e) => problems.push(e),
         }
     }
-    if items.len() > MAX_ITEMS {
-        problems.push(format!(
-            "only the first {MAX_ITEMS} of {} items are read",
-            items.len()
-        ));
-    }
     if problems.len() > MAX_NOTICES {
         let more = problems.len() - MAX_NOTICES;
         problems.truncate(MAX_NOTICES);
         problems.push(format!("{more} more items not understood"));
+    }
+    if items > MAX_ITEMS {
+        problems.push(format!("only the first {MAX_ITEMS} of {items} items are read"));
     }
     (out, problems)
 }
@@ -150,6 +166,39 @@ impl Rules {
         self.hides(Control::Part(Part::Regime(r)))
     }
 
+    /// What the rules fix, sorted by the regime it lies in, to judge many
+    /// candidates that each differ from an allowed spec in a few regimes
+    /// (`Playground::card_actions`); `None` where nothing is fixed.
+    pub fn by_regime(&self) -> Option<ByRegime<'_>> {
+        let start = self.start.as_ref()?;
+        let mut at: HashMap<usize, Vec<Part>> = HashMap::new();
+        let mut names_fixed = false;
+        for part in self.parts(|_| true) {
+            let (r, inside) = match part {
+                Part::Regimes => {
+                    names_fixed = true;
+                    continue;
+                }
+                Part::Seeds | Part::World | Part::Eval | Part::Model => continue,
+                Part::Regime(r) => (r, Part::Regime(0)),
+                Part::Phase(r, p) => (r, Part::Phase(0, p)),
+                Part::Field(r, p, f) => (r, Part::Field(0, p, f)),
+                Part::Unshown(r, p) => (r, Part::Unshown(0, p)),
+            };
+            at.entry(r).or_default().push(inside);
+        }
+        let frame = ExperimentSpec {
+            regimes: vec![],
+            ..start.clone()
+        };
+        Some(ByRegime {
+            start,
+            frame,
+            at,
+            names_fixed,
+        })
+    }
+
     /// The experiment parts among the fixed and hidden controls that `keep` takes.
     fn parts(&self, keep: impl Fn(Control) -> bool) -> impl Iterator<Item = Part> {
         let mut all: Vec<Control> = self.fixed.clone();
@@ -158,6 +207,39 @@ impl Rules {
             Control::Part(p) => Some(p),
             _ => None,
         })
+    }
+}
+
+/// The fixed parts that lie inside one regime, by regime, each checked by
+/// the engine's `check_fixed` on that regime alone (the others are not
+/// copied, so a check costs the same however many regimes there are).
+pub struct ByRegime<'a> {
+    start: &'a ExperimentSpec,
+    /// The start without its regimes: what a one-regime spec is built on.
+    frame: ExperimentSpec,
+    /// Parts inside regime `r`, renumbered as if it were the only one.
+    at: HashMap<usize, Vec<Part>>,
+    /// Which regimes there are (their number, names and order) is fixed.
+    pub names_fixed: bool,
+}
+
+impl ByRegime<'_> {
+    /// Would regime `r` becoming `regime` (`None`: no regime there any
+    /// more) keep every fixed part inside it as it started?
+    pub fn keeps(&self, r: usize, regime: Option<&RegimeSpec>) -> bool {
+        let Some(parts) = self.at.get(&r) else {
+            return true;
+        };
+        let alone = |x: Option<&RegimeSpec>| ExperimentSpec {
+            regimes: x.into_iter().cloned().collect(),
+            ..self.frame.clone()
+        };
+        exercise::check_fixed(parts, &alone(self.start.regimes.get(r)), &alone(regime)).is_ok()
+    }
+
+    /// The regimes with a fixed part inside, in no particular order.
+    pub fn regimes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.at.keys().copied()
     }
 }
 
@@ -172,7 +254,7 @@ mod tests {
         let (controls, problems) = parse_list(&huge);
         assert!(start.elapsed().as_secs_f64() < 1.0);
         assert_eq!(controls.len(), 1);
-        assert!(problems.len() <= MAX_NOTICES + 1, "{problems:?}");
+        assert!(problems.len() <= MAX_NOTICES + 2, "{problems:?}");
         assert!(
             problems.iter().any(|p| p.contains("first 256 of 200002")),
             "{problems:?}"
@@ -181,6 +263,27 @@ mod tests {
         let (_, problems) = parse_list(&junk);
         assert_eq!(problems.len(), MAX_NOTICES + 1);
         assert!(problems[MAX_NOTICES].contains("45 more"), "{problems:?}");
+        // Both counts survive when there are many items and many bad ones.
+        let (_, problems) = parse_list(&vec!["x"; 1000].join(","));
+        assert_eq!(problems.len(), MAX_NOTICES + 2, "{problems:?}");
+        assert!(
+            problems[MAX_NOTICES].contains("251 more items not understood"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[MAX_NOTICES + 1].contains("first 256 of 1000"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_huge_single_item_is_refused_without_being_quoted() {
+        let item = "r1.p1.".to_string() + &"x".repeat(1 << 20);
+        let (controls, problems) = parse_list(&format!("seeds,{item},json"));
+        assert_eq!(controls, [Control::Part(Part::Seeds), Control::Json]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].len() < 100, "{}", problems[0]);
+        assert!(problems[0].contains("1048582 characters"), "{}", problems[0]);
     }
 
     #[test]

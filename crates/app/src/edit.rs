@@ -44,7 +44,7 @@ pub fn apply(spec: &ExperimentSpec, edit: &Edit) -> Result<ExperimentSpec, Strin
     match edit {
         Edit::DuplicateRegime(r) => {
             let mut copy = regime(&mut s, *r)?.clone();
-            copy.name = unused_name(&s, &copy.name);
+            copy.name = free_name(&copy.name, |n| s.regimes.iter().any(|r| r.name == n));
             s.regimes.insert(r + 1, copy);
         }
         Edit::RemoveRegime(r) => {
@@ -101,11 +101,13 @@ fn regime(s: &mut ExperimentSpec, r: usize) -> Result<&mut RegimeSpec, String> {
         .ok_or_else(|| format!("there is no regime {}", r + 1))
 }
 
-/// `name (2)`, `name (3)`... whichever no regime has yet.
-fn unused_name(spec: &ExperimentSpec, name: &str) -> String {
+/// `name (2)`, `name (3)`... whichever is not `taken` yet (each name taken
+/// blocks one suffix, so over every regime of a spec the tries add up to
+/// fewer than twice the regimes).
+pub fn free_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
     (2..)
         .map(|k| format!("{name} ({k})"))
-        .find(|n| spec.regimes.iter().all(|r| &r.name != n))
+        .find(|n| !taken(n))
         .expect("some suffix is free")
 }
 

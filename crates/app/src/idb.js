@@ -1,15 +1,39 @@
-// IndexedDB, best effort, for the page's kept results (page/store.rs) and
-// the worker's kept checkpoints (keep.rs): one object store per database.
+// IndexedDB for the page's kept results (page/store.rs) and the worker's kept
+// checkpoints (keep.rs), with one bounded budget over both.
 // A module file, not inline JS: inline snippets are numbered per binary, and
 // the page's and the worker's would overwrite each other in dist/snippets.
-// Never throws: a refusal (private mode, quota) is logged and reads as "nothing kept".
+//
+// A ledger (its own database, shared by the page and its worker) records what
+// each kept entry weighs and when it was last used. After every write the
+// least recently used entries go until the total fits the budget (100 MB
+// unless the visitor sets another); a write the browser refuses for lack of
+// space (QuotaExceededError) evicts every other entry and tries once more,
+// then carries on without keeping. Nothing here throws: a refusal (private
+// mode, a full disk) is logged and reads as "nothing kept".
+
+// Every database and store the app keeps entries in ("clear stored data" empties them all).
+const KNOWN = [['upbringing', 'results'], ['upbringing-checkpoints', 'checkpoints']];
+const LEDGER = 'upbringing-storage';
+const DEFAULT_QUOTA = 100 * 1024 * 1024;
+
 const opened = new Map();
-function open(db, store) {
+// Databases are created at version 1 with their stores; a new ledger first
+// counts what an older page kept without one (`counted` below).
+function open(db, stores) {
   if (!opened.has(db)) {
     opened.set(db, new Promise((resolve, reject) => {
       const req = indexedDB.open(db, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore(store);
-      req.onsuccess = () => resolve(req.result);
+      let created = false;
+      req.onupgradeneeded = () => {
+        created = true;
+        for (const s of stores) req.result.createObjectStore(s);
+      };
+      req.onsuccess = () => {
+        const conn = req.result;
+        // Let "clear" or a newer page's upgrade close us instead of blocking.
+        conn.onversionchange = () => { conn.close(); opened.delete(db); };
+        resolve(db === LEDGER && created ? counted(conn) : conn);
+      };
       req.onerror = () => { opened.delete(db); reject(req.error); };
     }));
   }
@@ -21,18 +45,184 @@ function done(req) {
     req.onerror = () => reject(req.error);
   });
 }
+function finished(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}
+const ledgerKey = (db, store, key) => JSON.stringify([db, store, key]);
+const ledger = () => open(LEDGER, ['entries', 'settings']);
+
+// What an entry weighs: its text, or its typed arrays and text fields.
+function weight(value) {
+  if (typeof value === 'string') return 2 * value.length;
+  let bytes = 0;
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) {
+      if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+      else if (typeof v === 'string') bytes += 2 * v.length;
+    }
+  }
+  return bytes;
+}
+
+// A ledger created now: record what is already kept (an older page's
+// entries), as least recently used, so it counts against the budget too.
+async function counted(conn) {
+  for (const [db, store] of KNOWN) {
+    try {
+      const source = await open(db, [store]);
+      const entries = [];
+      await new Promise((resolve, reject) => {
+        const req = source.transaction(store).objectStore(store).openCursor();
+        req.onsuccess = () => {
+          const c = req.result;
+          if (!c) return resolve();
+          entries.push({ db, store, key: String(c.key), bytes: weight(c.value), used: 0 });
+          c.continue();
+        };
+        req.onerror = () => reject(req.error);
+      });
+      const tx = conn.transaction('entries', 'readwrite');
+      for (const e of entries) tx.objectStore('entries').put(e, ledgerKey(e.db, e.store, e.key));
+      await finished(tx);
+    } catch (e) {
+      console.warn(`upbringing: could not count what ${db} keeps`, e);
+    }
+  }
+  return conn;
+}
+
+async function quota() {
+  try {
+    const q = await done((await ledger()).transaction('settings').objectStore('settings').get('quota'));
+    return Number.isFinite(q) && q >= 0 ? q : DEFAULT_QUOTA;
+  } catch {
+    return DEFAULT_QUOTA;
+  }
+}
+
+async function entries() {
+  return (await done((await ledger()).transaction('entries').objectStore('entries').getAll())) ?? [];
+}
+
+async function remove(e) {
+  try {
+    await done((await open(e.db, [e.store])).transaction(e.store, 'readwrite').objectStore(e.store).delete(e.key));
+  } finally {
+    await done((await ledger()).transaction('entries', 'readwrite').objectStore('entries').delete(ledgerKey(e.db, e.store, e.key)));
+  }
+}
+
+// Delete least recently used entries (never `keep`) until at most `limit` bytes remain.
+async function evict(limit, keep) {
+  const all = await entries();
+  let total = all.reduce((s, e) => s + e.bytes, 0);
+  all.sort((a, b) => a.used - b.used);
+  for (const e of all) {
+    if (total <= limit) break;
+    if (ledgerKey(e.db, e.store, e.key) === keep) continue;
+    await remove(e);
+    total -= e.bytes;
+  }
+  return total;
+}
+
+async function record(db, store, key, bytes) {
+  const tx = (await ledger()).transaction('entries', 'readwrite');
+  tx.objectStore('entries').put({ db, store, key, bytes, used: Date.now() }, ledgerKey(db, store, key));
+  await finished(tx);
+}
+
 export async function idb_get(db, store, key) {
   try {
-    return await done((await open(db, store)).transaction(store).objectStore(store).get(key));
+    const value = await done((await open(db, [store])).transaction(store).objectStore(store).get(key));
+    if (value !== null) {
+      // Used now: the last to be evicted. Best effort, not awaited by the caller's result.
+      const tx = (await ledger()).transaction('entries', 'readwrite');
+      const entries = tx.objectStore('entries');
+      const k = ledgerKey(db, store, key);
+      entries.get(k).onsuccess = (ev) => {
+        const e = ev.target.result ?? { db, store, key, bytes: weight(value) };
+        entries.put({ ...e, used: Date.now() }, k);
+      };
+    }
+    return value;
   } catch (e) {
     console.warn(`upbringing: could not read from ${db}`, e);
     return null;
   }
 }
+
+// Keep `value` under `key`; returns "" when kept, else why not (for the page to say).
 export async function idb_put(db, store, key, value) {
+  const bytes = weight(value);
+  const k = ledgerKey(db, store, key);
   try {
-    await done((await open(db, store)).transaction(store, 'readwrite').objectStore(store).put(value, key));
+    const limit = await quota();
+    if (bytes > limit) return `it needs ${mb(bytes)} and this browser keeps at most ${mb(limit)}`;
+    const put = async () => done((await open(db, [store])).transaction(store, 'readwrite').objectStore(store).put(value, key));
+    try {
+      await put();
+    } catch (e) {
+      if (e?.name !== 'QuotaExceededError') throw e;
+      // The browser's own limit (disk, origin quota): make room, try once more.
+      await evict(0, k);
+      try {
+        await put();
+      } catch (again) {
+        if (again?.name === 'QuotaExceededError') return "this browser's storage is full";
+        throw again;
+      }
+    }
+    await record(db, store, key, bytes);
+    await evict(limit, k);
+    return '';
   } catch (e) {
     console.warn(`upbringing: could not keep in ${db}`, e);
+    return `this browser refused to store it (${e?.name ?? e})`;
+  }
+}
+
+const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+// What is kept, in all: { bytes, entries, quota }.
+export async function idb_usage() {
+  try {
+    const all = await entries();
+    return { bytes: all.reduce((s, e) => s + e.bytes, 0), entries: all.length, quota: await quota() };
+  } catch (e) {
+    console.warn('upbringing: could not read the storage ledger', e);
+    return { bytes: 0, entries: 0, quota: DEFAULT_QUOTA };
+  }
+}
+
+// Set the budget (bytes) and evict down to it.
+export async function idb_set_quota(bytes) {
+  try {
+    const tx = (await ledger()).transaction('settings', 'readwrite');
+    tx.objectStore('settings').put(bytes, 'quota');
+    await finished(tx);
+    await evict(bytes, null);
+  } catch (e) {
+    console.warn('upbringing: could not set the storage budget', e);
+  }
+}
+
+// Empty every store the app keeps entries in, and the ledger (the budget stays).
+export async function idb_clear() {
+  for (const [db, store] of KNOWN) {
+    try {
+      await done((await open(db, [store])).transaction(store, 'readwrite').objectStore(store).clear());
+    } catch (e) {
+      console.warn(`upbringing: could not clear ${db}`, e);
+    }
+  }
+  try {
+    await done((await ledger()).transaction('entries', 'readwrite').objectStore('entries').clear());
+  } catch (e) {
+    console.warn('upbringing: could not clear the storage ledger', e);
   }
 }

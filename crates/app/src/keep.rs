@@ -3,7 +3,7 @@
 //! skips training them again. Keyed by engine version, backend and the
 //! prefix key (world, model, seed, phases): a checkpoint trained on WebGPU
 //! is never reused on the CPU fallback, whose numbers differ in detail.
-//! Best effort (`idb`): a refusal only costs the time.
+//! Best effort under the storage budget (`idb`): a refusal only costs the time.
 
 use upbringing_lab::checkpoint::Checkpoint;
 use upbringing_lab::{BackendKind, ENGINE_BUILD, VERSION};
@@ -27,6 +27,8 @@ pub async fn recall(kind: BackendKind, prefix: u64) -> Option<Checkpoint> {
     let weights: js_sys::Float32Array = get("weights")?.dyn_into().ok()?;
     let log = serde_json::from_str(&get("log")?.as_string()?).ok()?;
     Some(Checkpoint {
+        // Absent in entries kept before checkpoints named their prefix: those are trained again.
+        prefix: get("prefix")?.as_string()?,
         weights: weights.to_vec(),
         log,
     })
@@ -36,9 +38,11 @@ pub async fn keep(kind: BackendKind, prefix: u64, checkpoint: Checkpoint) {
     let log = serde_json::to_string(&checkpoint.log).expect("logs serialise");
     let value = js_sys::Object::new();
     let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&value, &k.into(), v);
-    if set("weights", &js_sys::Float32Array::from(&checkpoint.weights[..])).is_ok()
+    if set("prefix", &checkpoint.prefix.into()).is_ok()
+        && set("weights", &js_sys::Float32Array::from(&checkpoint.weights[..])).is_ok()
         && set("log", &log.into()).is_ok()
+        && let Err(why) = idb::put(DB, STORE, &key(kind, prefix), value.into()).await
     {
-        idb::put(DB, STORE, &key(kind, prefix), value.into()).await;
+        web_sys::console::warn_1(&format!("upbringing: a trained prefix was not kept: {why}").into());
     }
 }

@@ -29,13 +29,15 @@ fn main() {
 mod page {
     mod lock;
     mod store;
+    mod worker_errors;
 
     use gloo_worker::{Spawnable, WorkerBridge};
     use std::rc::Rc;
     use upbringing_app::chart::LineChart;
     use upbringing_app::controls::{Control, Rules};
     use upbringing_app::edit::Edit;
-    use upbringing_app::playground::{Metric, Playground, RunStatus, Source, heatmap, takeaway};
+    use upbringing_app::idb;
+    use upbringing_app::playground::{Metric, Playground, RunStatus, Source, by_regime, heatmap, takeaway};
     use upbringing_app::protocol::{BackendChoice, JsCodec, Report, Request, TrainerPort};
     use upbringing_app::query;
     use upbringing_app::share;
@@ -72,6 +74,13 @@ mod page {
         Import(String),
         /// No other Upbringing on this page is training now: start ours.
         Granted(lock::RunLock),
+        /// What this browser keeps, after a change (and why a result was not kept).
+        Storage(idb::Usage, Option<String>),
+        /// The training worker died without reporting (its uncaught error).
+        WorkerDied(String),
+        /// The visitor's storage budget, in MB.
+        SetQuota(f64),
+        ClearStorage,
     }
 
     pub struct App {
@@ -86,11 +95,37 @@ mod page {
         /// Run clicked, waiting for another Upbringing on the page to finish.
         waiting: bool,
         worker: WorkerBridge<TrainerPort>,
+        /// What this browser keeps for the page (results and trained phases).
+        storage: idb::Usage,
+        /// Why the last finished run's results were not kept, if they were not.
+        not_kept: Option<String>,
+        /// The worker's wasm memory after its last run (bytes; e2e reads it).
+        worker_memory: f64,
+        /// Workers started after one died (a few, then the page gives up:
+        /// a worker that cannot even start would otherwise loop).
+        respawns: u32,
     }
 
     /// Files in `web/precomputed/`, made by the CLI (see README): fetched
     /// for every visit. An exercise fetches its own sources besides.
     const PRECOMPUTED: [&str; 2] = ["default", "quick"];
+
+    /// Where the worker and the precomputed results are: `v/<content hash>/`
+    /// in a built site (`scripts/env.sh`'s `version_assets` names it in
+    /// index.html, so caches never pair an old worker with a new page), else
+    /// beside the page (`trunk serve`).
+    fn asset_base() -> String {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector("meta[name=upbringing-assets]").ok().flatten())
+            .and_then(|m| m.get_attribute("content"))
+            .filter(|c| {
+                c.starts_with("v/")
+                    && c.ends_with('/')
+                    && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '/')
+            })
+            .unwrap_or_default()
+    }
 
     async fn fetch_results(url: &str) -> Option<ExperimentResults> {
         let window = web_sys::window()?;
@@ -130,11 +165,9 @@ mod page {
 
         fn create(ctx: &Context<Self>) -> Self {
             let (settings, mut notices) = url_settings();
-            let link = ctx.link().clone();
-            let worker = TrainerPort::spawner()
-                .encoding::<JsCodec>()
-                .callback(move |r| link.send_message(Msg::Report(r)))
-                .spawn("worker.js");
+            let died = ctx.link().clone();
+            worker_errors::watch(move |why| died.send_message(Msg::WorkerDied(why)));
+            let worker = spawn_worker(ctx);
             worker.send(Request::Init(settings.backend));
             let preset_spec = || {
                 presets::preset(&settings.preset)
@@ -173,7 +206,8 @@ mod page {
                 ctx.link().send_future(async move {
                     let mut found = vec![];
                     for name in batch {
-                        found.extend(fetch_results(&format!("precomputed/{name}.json")).await);
+                        found
+                            .extend(fetch_results(&format!("{}precomputed/{name}.json", asset_base())).await);
                     }
                     Msg::Precomputed(found)
                 });
@@ -186,13 +220,22 @@ mod page {
                 run_lock: None,
                 waiting: false,
                 worker,
+                storage: idb::Usage::default(),
+                not_kept: None,
+                worker_memory: f64::NAN,
+                respawns: 0,
             };
             app.look_up_stored(ctx);
+            refresh_storage(ctx, None);
             app
         }
 
         fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
             let request = match msg {
+                Msg::Report(Report::Memory(bytes)) => {
+                    self.worker_memory = bytes;
+                    None
+                }
                 Msg::Report(r) => {
                     let finished = match &r {
                         Report::RunResults {
@@ -219,10 +262,15 @@ mod page {
                             .as_ref()
                             .is_some_and(|(r, _)| r.failures.is_empty())
                     {
-                        wasm_bindgen_futures::spawn_local(async move { store::save(&key, &json).await });
+                        ctx.link().send_future(async move {
+                            let why = store::save(&key, &json).await.err();
+                            Msg::Storage(idb::usage().await, why)
+                        });
                     }
-                    if !self.playground.running() {
-                        self.run_lock = None; // let the next run on this page start
+                    if !self.playground.running() && self.run_lock.take().is_some() {
+                        // The run ended (the lock lets the next run on this
+                        // page start): the worker kept its trained phases.
+                        refresh_storage(ctx, None);
                     }
                     None
                 }
@@ -300,6 +348,44 @@ mod page {
                     }
                     None
                 }
+                Msg::WorkerDied(why) => {
+                    const MAX_RESPAWNS: u32 = 3;
+                    let message = if self.respawns < MAX_RESPAWNS {
+                        self.respawns += 1;
+                        self.worker = spawn_worker(ctx);
+                        self.worker.send(Request::Init(self.state.settings.backend));
+                        format!(
+                            "the training worker stopped ({why}); it may have run out of memory. A fresh one has started: Run again, or try a smaller design"
+                        )
+                    } else {
+                        format!("the training worker stopped ({why}) {MAX_RESPAWNS} times; reload the page")
+                    };
+                    // Ends the run (or the warm-up) as any failure does.
+                    ctx.link().send_message(Msg::Report(Report::Failed(message)));
+                    None
+                }
+                Msg::Storage(usage, not_kept) => {
+                    self.storage = usage;
+                    if not_kept.is_some() {
+                        self.not_kept = not_kept;
+                    }
+                    None
+                }
+                Msg::SetQuota(mb) => {
+                    ctx.link().send_future(async move {
+                        idb::set_quota(mb * 1024.0 * 1024.0).await;
+                        Msg::Storage(idb::usage().await, None)
+                    });
+                    None
+                }
+                Msg::ClearStorage => {
+                    self.not_kept = None;
+                    ctx.link().send_future(async {
+                        idb::clear().await;
+                        Msg::Storage(idb::usage().await, None)
+                    });
+                    None
+                }
                 Msg::SelectPhase(at) => {
                     Rc::make_mut(&mut self.playground).selected = at;
                     None
@@ -324,6 +410,7 @@ mod page {
                 return html! {
                     <main class="embed">
                         { for s.notices.iter().map(|n| html! { <p class="notice">{ n }</p> }) }
+                        { self.view_not_kept() }
                         { card }
                         { self.view_backend() }
                     </main>
@@ -337,6 +424,7 @@ mod page {
                     </header>
                     { for s.notices.iter().map(|n| html! { <p class="notice">{ n }</p> }) }
                     { self.view_backend() }
+                    { self.view_not_kept() }
                     { card }
                     if self.playground.rules.exercise.is_none() {
                         <ExerciseList />
@@ -353,12 +441,31 @@ mod page {
                         { self.view_samples() }
                     </section>
                     <Glossary />
-                    <footer>{ format!("upbringing {VERSION} · burn 0.22 · ") }
+                    { self.view_storage(ctx) }
+                    // Wasm memory of the page and of the worker after its
+                    // last run, for the e2e check that repeated runs leak nothing.
+                    <footer data-page-memory={upbringing_app::protocol::wasm_memory_bytes().to_string()}
+                        data-worker-memory={self.worker_memory.to_string()}>{ format!("upbringing {VERSION} · burn 0.22 · ") }
                         <a href="?backend=cpu">{ "force the CPU fallback" }</a>
                     </footer>
                 </main>
             }
         }
+    }
+
+    /// The training worker, its reports sent to the page as messages.
+    fn spawn_worker(ctx: &Context<App>) -> WorkerBridge<TrainerPort> {
+        let link = ctx.link().clone();
+        TrainerPort::spawner()
+            .encoding::<JsCodec>()
+            .callback(move |r| link.send_message(Msg::Report(r)))
+            .spawn(&format!("{}worker.js", asset_base()))
+    }
+
+    /// Read what this browser keeps, then redraw.
+    fn refresh_storage(ctx: &Context<App>, not_kept: Option<String>) {
+        ctx.link()
+            .send_future(async move { Msg::Storage(idb::usage().await, not_kept) });
     }
 
     /// Reflect a setting in the address bar (so the link shares it);
@@ -399,7 +506,10 @@ mod page {
         page_url(false)
     }
 
-    /// An iframe for an article: sized for a ~700 px column, titled, lazy.
+    /// An iframe for an article: the page's absolute address, sized for a
+    /// ~700 px column, titled, lazy, and sandboxed to what it needs (scripts
+    /// and its own origin for the worker and IndexedDB; downloads for the
+    /// results; popups for "open the full page").
     fn embed_code(title: &str) -> String {
         let escape = |s: &str| {
             s.replace('&', "&amp;")
@@ -407,7 +517,9 @@ mod page {
                 .replace('<', "&lt;")
         };
         format!(
-            "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"560\" loading=\"lazy\" style=\"border:0;max-width:760px\"></iframe>",
+            "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"560\" loading=\"lazy\" \
+             sandbox=\"allow-scripts allow-same-origin allow-downloads allow-popups allow-popups-to-escape-sandbox\" \
+             allow=\"clipboard-write\" style=\"border:0;max-width:760px\"></iframe>",
             escape(&page_url(true)),
             escape(title)
         )
@@ -781,8 +893,15 @@ mod page {
         if results.stages.is_empty() {
             return html! {};
         }
+        // Each regime's share once: asking the whole results per cell scans
+        // every stage row each time (quadratic in regimes and phases).
+        let shares: std::collections::HashMap<&str, ExperimentResults> =
+            by_regime(results).into_iter().collect();
         let cell = |regime: &str, phase: usize, condition: Condition, metric: Counted| {
-            let e = results.stage(regime, phase, condition, metric).pooled;
+            let Some(share) = shares.get(regime) else {
+                return html! { <td>{ "–" }</td> };
+            };
+            let e = share.stage(regime, phase, condition, metric).pooled;
             if e.trials == 0 {
                 return html! { <td>{ "–" }</td> };
             }
@@ -812,10 +931,9 @@ mod page {
     }
 
     fn view_depth(results: &ExperimentResults) -> Html {
-        let rows: Vec<(String, Vec<f32>)> = results
-            .regimes()
+        let rows: Vec<(String, Vec<f32>)> = by_regime(results)
             .into_iter()
-            .map(|r| (r.to_string(), results.mean_depth(r)))
+            .map(|(r, share)| (r.to_string(), share.mean_depth(r)))
             .filter(|(_, d)| !d.is_empty())
             .collect();
         if rows.is_empty() {
@@ -864,6 +982,47 @@ mod page {
                 let json = store::load(&key).await.unwrap_or_default();
                 Msg::Stored(key, json)
             });
+        }
+
+        /// Said beside the results: this browser would not keep them.
+        fn view_not_kept(&self) -> Html {
+            match &self.not_kept {
+                Some(why) => html! { <p class="notice" id="not-kept">{ format!(
+                    "This run's results were not kept in this browser: {why}. They stay on screen until you leave; download them to keep them."
+                ) }</p> },
+                None => html! {},
+            }
+        }
+
+        /// What this browser keeps, the budget, and a way to clear it.
+        fn view_storage(&self, ctx: &Context<Self>) -> Html {
+            let u = self.storage;
+            let mb = |b: f64| format!("{:.1} MB", b / 1048576.0);
+            let set_quota = ctx.link().batch_callback(|e: Event| {
+                let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+                input
+                    .value()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|mb| mb.is_finite() && *mb >= 0.0)
+                    .map(Msg::SetQuota)
+            });
+            html! {
+                <section id="storage" class="card storage" data-bytes={u.bytes.to_string()}
+                    data-entries={u.entries.to_string()} data-quota={u.quota.to_string()}>
+                    <h2>{ "Kept in this browser" }</h2>
+                    <p>{ format!(
+                        "{} of at most {} ({} entries): results you trained and trained phases, so a refresh shows them and a rerun skips what it has. The least recently used go first when it is full.",
+                        mb(u.bytes), mb(u.quota), u.entries
+                    ) }</p>
+                    <label>{ "Keep at most " }
+                        <input id="storage-quota" type="number" min="0" step="10"
+                            value={format!("{:.0}", u.quota / 1048576.0)} onchange={set_quota} />
+                        { " MB" }</label>
+                    { " " }
+                    <button id="clear-storage" onclick={ctx.link().callback(|_| Msg::ClearStorage)}>{ "Clear stored data" }</button>
+                </section>
+            }
         }
 
         fn view_backend(&self) -> Html {

@@ -1,19 +1,23 @@
 //! The playground's state: which experiment is chosen, its run, and its
-//! results (precomputed or from this browser), plus the heatmap derived from
-//! them. Plain Rust, tested without a browser; the view only reads it.
+//! results (precomputed, from this browser or from a file), plus what the
+//! view derives from them: the heatmap (read regime by regime, in time
+//! linear in the results), the exercise verdict (on results this page
+//! trained or shipped only) and which edits each regime card offers. Plain
+//! Rust, tested without a browser; the view only reads it.
 
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use upbringing_lab::eval::Condition;
 use upbringing_lab::exercise::Verdict;
 use upbringing_lab::experiment::Progress;
 use upbringing_lab::presets;
-use upbringing_lab::results::{Cell, ExperimentResults};
-use upbringing_lab::spec::ExperimentSpec;
+use upbringing_lab::results::{Cell, ExperimentResults, Row};
+use upbringing_lab::spec::{ExperimentSpec, RegimeSpec, prefix_keys};
 
 use crate::controls::Rules;
 use crate::curves::LiveLog;
-use crate::edit::{self, Edit};
+use crate::edit::{self, Edit, free_name};
 use crate::protocol::{Report, Request};
 
 /// What the heatmap shows.
@@ -83,6 +87,62 @@ pub enum Source {
     Stored,
     /// Read from a results file someone chose.
     Imported,
+}
+
+impl Source {
+    /// Are an exercise's goals judged on results from here? On what this
+    /// page trained (now or on an earlier visit) and what shipped with it;
+    /// not on an opened file, which anyone can edit to say anything whose
+    /// counts add up. (A teacher checks a student's file with `upbringing
+    /// exercise SLUG --check FILE`.)
+    pub fn judged(&self) -> bool {
+        !matches!(self, Self::Imported)
+    }
+}
+
+/// What one regime card of the designer offers: each answered exactly as
+/// `Playground::allows` answers the edit `CardActions::edits` names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CardActions {
+    pub rename: bool,
+    pub up: bool,
+    pub down: bool,
+    pub duplicate: bool,
+    pub remove: bool,
+    /// A phase from the first template.
+    pub add_phase: bool,
+}
+
+impl CardActions {
+    /// The edits behind the answers, in field order. Renaming is probed
+    /// with a name no regime has (trimmed, as a rename trims).
+    pub fn edits(spec: &ExperimentSpec, r: usize) -> [Edit; 6] {
+        let probe = free_name(spec.regimes[r].name.trim(), |n| {
+            spec.regimes.iter().any(|x| x.name == n)
+        });
+        [
+            Edit::RenameRegime(r, probe),
+            Edit::MoveRegime(r, -1),
+            Edit::MoveRegime(r, 1),
+            Edit::DuplicateRegime(r),
+            Edit::RemoveRegime(r),
+            Edit::AddPhase {
+                regime: r,
+                template: 0,
+            },
+        ]
+    }
+
+    fn from_answers([rename, up, down, duplicate, remove, add_phase]: [bool; 6]) -> Self {
+        Self {
+            rename,
+            up,
+            down,
+            duplicate,
+            remove,
+            add_phase,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -184,15 +244,157 @@ impl Playground {
             && edit::apply(&self.spec, edit).is_ok_and(|s| s != self.spec && self.rules.allows(&s).is_ok())
     }
 
+    /// Every regime card's actions, in one pass: the spec and each
+    /// candidate regime are validated on their own, and a whole candidate
+    /// spec only once per kind of growth, never once per button (6 × R
+    /// validations of R regimes each, per redraw).
+    ///
+    /// The engine checks each regime alone, then across regimes: unique
+    /// names, how many there are, and totals over the distinct trained
+    /// prefixes (steps, memory). A rename or a move leaves those totals as
+    /// they are and a removal lowers them; a copy trains like its original,
+    /// so every copy adds the same; an added phase adds the same new prefix
+    /// to any regime, or nothing where another regime already trains it.
+    /// `card_actions_match_allows_for_every_edit` holds this to `allows`;
+    /// were the engine to add a check of another shape, a button would at
+    /// worst stay on, and `edit` (which validates the whole spec) refuse the
+    /// click with the reason.
+    pub fn card_actions(&self) -> Vec<CardActions> {
+        let spec = &self.spec;
+        let n = spec.regimes.len();
+        if self.running() {
+            return vec![CardActions::default(); n];
+        }
+        // Every way in checks both, so this is for completeness: a spec the
+        // engine or the rules refuse is answered edit by edit.
+        if spec.validate().is_err() || self.rules.allows(spec).is_err() {
+            return (0..n)
+                .map(|r| CardActions::from_answers(CardActions::edits(spec, r).map(|e| self.allows(&e))))
+                .collect();
+        }
+        let fixed = self.rules.by_regime();
+        let keeps = |r: usize, x: Option<&RegimeSpec>| fixed.as_ref().is_none_or(|f| f.keeps(r, x));
+        let names_free = fixed.as_ref().is_none_or(|f| !f.names_fixed);
+        let frame = ExperimentSpec {
+            regimes: vec![],
+            ..spec.clone()
+        };
+        let alone_ok = |r: &RegimeSpec| {
+            let mut s = frame.clone();
+            s.regimes.push(r.clone());
+            s.validate().is_ok()
+        };
+        // The whole spec with `with` after regime `r` (`insert`) or in its
+        // place: validated once for each kind of growth.
+        let grown_ok = |r: usize, with: &RegimeSpec, insert: bool| {
+            let mut s = spec.clone();
+            if insert {
+                s.regimes.insert(r + 1, with.clone());
+            } else {
+                s.regimes[r] = with.clone();
+            }
+            s.validate().is_ok()
+        };
+        let names: HashSet<&str> = spec.regimes.iter().map(|r| r.name.as_str()).collect();
+        let taken = |n: &str| names.contains(n);
+        let renamed = |r: &RegimeSpec, name: String| RegimeSpec { name, ..r.clone() };
+        let copies: Vec<RegimeSpec> = spec
+            .regimes
+            .iter()
+            .map(|r| renamed(r, free_name(&r.name, taken)))
+            .collect();
+        let copy_ok: Vec<bool> = copies.iter().map(alone_ok).collect();
+        let one_more_ok = copy_ok
+            .iter()
+            .position(|&ok| ok)
+            .is_some_and(|r| grown_ok(r, &copies[r], true));
+        // Removing the last regime stands for removing any: fewer regimes,
+        // lower totals.
+        let one_fewer_ok = n > 1 && {
+            let mut s = spec.clone();
+            s.regimes.pop();
+            s.validate().is_ok()
+        };
+        // Each regime with the first template's phase added, whether that
+        // trains a prefix no regime trains yet, and whether it passes alone;
+        // then, once, whether the whole spec takes such a new prefix.
+        let trained: HashSet<u64> = spec
+            .regimes
+            .iter()
+            .flat_map(|r| prefix_keys(spec, 0, &r.phases))
+            .collect();
+        let template = presets::phase_templates().into_iter().next();
+        let longer: Vec<Option<(RegimeSpec, bool, bool)>> = spec
+            .regimes
+            .iter()
+            .map(|r| {
+                let mut x = r.clone();
+                x.phases.push(template.clone()?);
+                let new = prefix_keys(spec, 0, &x.phases)
+                    .last()
+                    .is_none_or(|k| !trained.contains(k));
+                let ok = alone_ok(&x);
+                Some((x, new, ok))
+            })
+            .collect();
+        let new_prefix_ok = longer
+            .iter()
+            .enumerate()
+            .find_map(|(r, l)| {
+                l.as_ref()
+                    .filter(|(_, new, ok)| *new && *ok)
+                    .map(|(x, ..)| (r, x))
+            })
+            .is_some_and(|(r, x)| grown_ok(r, x, false));
+        // A copy moves every later regime one place down; a removal, one
+        // place up. The last regime whose fixed parts such a move breaks
+        // bounds which regimes may be copied or removed.
+        let last_broken = |from: fn(usize) -> Option<usize>| {
+            fixed.as_ref().and_then(|f| {
+                f.regimes()
+                    .filter(|&k| from(k).is_some_and(|j| !f.keeps(k, spec.regimes.get(j))))
+                    .max()
+            })
+        };
+        let broken_by_copy = last_broken(|k| k.checked_sub(1));
+        let broken_by_removal = last_broken(|k| Some(k + 1));
+        spec.regimes
+            .iter()
+            .enumerate()
+            .map(|(r, regime)| {
+                let swap_ok =
+                    |k: usize| names_free && k < n && keeps(r, spec.regimes.get(k)) && keeps(k, Some(regime));
+                CardActions {
+                    rename: names_free && {
+                        let new = renamed(regime, free_name(regime.name.trim(), taken));
+                        alone_ok(&new) && keeps(r, Some(&new))
+                    },
+                    up: r > 0 && swap_ok(r - 1),
+                    down: swap_ok(r + 1),
+                    duplicate: names_free
+                        && one_more_ok
+                        && copy_ok[r]
+                        && keeps(r + 1, Some(&copies[r]))
+                        && broken_by_copy.is_none_or(|k| k < r + 2),
+                    remove: names_free && one_fewer_ok && broken_by_removal.is_none_or(|k| k < r),
+                    add_phase: longer[r]
+                        .as_ref()
+                        .is_some_and(|(x, new, ok)| *ok && (!new || new_prefix_ok) && keeps(r, Some(x))),
+                }
+            })
+            .collect()
+    }
+
     /// How the design and its results fare against the exercise, if this
-    /// is one. Goals are judged only on results of this very design.
+    /// is one. Goals are judged only on results of this very design, and
+    /// only on results this page trained or shipped with (`Source::judged`).
     pub fn verdict(&self) -> Option<Verdict> {
         let ex = self.rules.exercise.as_ref()?;
         let results = self
             .results
             .as_ref()
-            .map(|(r, _)| &**r)
-            .filter(|r| r.spec == self.spec);
+            .filter(|(r, source)| source.judged() && r.spec == self.spec)
+            .map(|(r, _)| &**r);
         Some(ex.verdict(&self.spec, results))
     }
 
@@ -376,13 +578,73 @@ impl Playground {
     }
 }
 
+/// Each regime's share of `results`, in the spec's order, found in one
+/// pass: its rows (counts only: transcripts stay behind), stage, depth and
+/// failure rows, under a spec of that regime alone. The engine's per-regime
+/// views (`cell`, `per_seed`, `stage`, `mean_depth`) scan every row they
+/// are given: asked of whole results once per regime they cost time
+/// quadratic in the regimes (a shared link of 1,400 regimes answered by the
+/// shipped results hung the page), asked of a regime's share, linear.
+pub fn by_regime(results: &ExperimentResults) -> Vec<(&str, ExperimentResults)> {
+    let frame = ExperimentResults {
+        engine: results.engine.clone(),
+        backend: results.backend.clone(),
+        commit: results.commit.clone(),
+        seconds: results.seconds,
+        ..ExperimentResults::empty(&ExperimentSpec {
+            regimes: vec![],
+            ..results.spec.clone()
+        })
+    };
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut out: Vec<(&str, ExperimentResults)> = vec![];
+    for r in &results.spec.regimes {
+        if index.contains_key(r.name.as_str()) {
+            continue;
+        }
+        index.insert(&r.name, out.len());
+        let mut share = frame.clone();
+        share.spec.regimes.push(r.clone());
+        out.push((&r.name, share));
+    }
+    let at = |regime: &str| index.get(regime).copied();
+    for row in &results.rows {
+        if let Some(i) = at(&row.regime) {
+            out[i].1.rows.push(Row {
+                regime: row.regime.clone(),
+                seed: row.seed,
+                condition: row.condition,
+                counts: row.counts,
+                transcripts: vec![],
+            });
+        }
+    }
+    for row in &results.stages {
+        if let Some(i) = at(&row.regime) {
+            out[i].1.stages.push(row.clone());
+        }
+    }
+    for row in &results.depth {
+        if let Some(i) = at(&row.regime) {
+            out[i].1.depth.push(row.clone());
+        }
+    }
+    for f in &results.failures {
+        if let Some(i) = at(&f.regime) {
+            out[i].1.failures.push(f.clone());
+        }
+    }
+    out
+}
+
 /// Regimes of `results`, each with a cell per condition, for `metric`.
 pub fn heatmap(results: &ExperimentResults, metric: Metric) -> Vec<(String, Vec<HeatCell>)> {
-    results
-        .regimes()
-        .into_iter()
-        .map(|r| {
-            let cells = Condition::ALL.map(|c| heat_cell(results, &results.cell(r, c), metric));
+    let shares = by_regime(results);
+    let control = shares.iter().find(|(r, _)| *r == BASELINE).map(|(_, s)| s);
+    shares
+        .iter()
+        .map(|(r, share)| {
+            let cells = Condition::ALL.map(|c| heat_cell(share, control, &share.cell(r, c), metric));
             (r.to_string(), cells.to_vec())
         })
         .collect()
@@ -397,21 +659,28 @@ const BASELINE: &str = "control";
 
 /// "; vs control: -12 points (95% CI -20 to -4, paired over 10 seeds,
 /// unadjusted permutation p = 0.004)" for a cell of another regime, when the
-/// results have a control. Unadjusted: a hover is one look, not a claim.
+/// results have a control (`control`: its share, see `by_regime`).
+/// Unadjusted: a hover is one look, not a claim.
 fn versus_control(
-    results: &ExperimentResults,
+    share: &ExperimentResults,
+    control: Option<&ExperimentResults>,
     cell: &Cell,
     metric: upbringing_lab::results::Metric,
 ) -> String {
-    if cell.regime == BASELINE || !results.regimes().contains(&BASELINE) {
+    let Some(control) = control.filter(|_| cell.regime != BASELINE) else {
         return String::new();
+    };
+    let a = share.per_seed(&cell.regime, cell.condition, metric);
+    let b = control.per_seed(BASELINE, cell.condition, metric);
+    // Both in seed order: paired by walking them together.
+    let mut diffs: Vec<f64> = vec![];
+    let mut b = b.iter().peekable();
+    for (seed, x) in &a {
+        while b.next_if(|(s, _)| s < seed).is_some() {}
+        if let Some((_, y)) = b.next_if(|(s, _)| s == seed) {
+            diffs.push(x - y);
+        }
     }
-    let a = results.per_seed(&cell.regime, cell.condition, metric);
-    let b = results.per_seed(BASELINE, cell.condition, metric);
-    let diffs: Vec<f64> = a
-        .iter()
-        .filter_map(|(seed, x)| b.iter().find(|(s, _)| s == seed).map(|(_, y)| x - y))
-        .collect();
     let d = upbringing_lab::stats::Paired::of(&diffs);
     if d.n < 2 {
         return String::new();
@@ -427,7 +696,12 @@ fn versus_control(
     )
 }
 
-fn heat_cell(results: &ExperimentResults, cell: &Cell, metric: Metric) -> HeatCell {
+fn heat_cell(
+    share: &ExperimentResults,
+    control: Option<&ExperimentResults>,
+    cell: &Cell,
+    metric: Metric,
+) -> HeatCell {
     let (value, text, detail) = match metric.counted() {
         Some(counted) => {
             let e = *cell.metric(counted);
@@ -450,7 +724,7 @@ fn heat_cell(results: &ExperimentResults, cell: &Cell, metric: Metric) -> HeatCe
                     pct(e.seeds.mean),
                     pct(e.seeds.sd),
                     e.seeds.n,
-                    versus_control(results, cell, counted)
+                    versus_control(share, control, cell, counted)
                 ),
             )
         }
@@ -487,11 +761,10 @@ fn heat_cell(results: &ExperimentResults, cell: &Cell, metric: Metric) -> HeatCe
 /// with the per-seed spread when seeds disagree. Derived from the counts; it
 /// names no winner the numbers do not show.
 pub fn takeaway(results: &ExperimentResults) -> Option<String> {
-    let rates: Vec<(&str, f64, f64)> = results
-        .regimes()
+    let rates: Vec<(&str, f64, f64)> = by_regime(results)
         .into_iter()
-        .map(|r| {
-            let e = results.cell(r, Condition::HeldOutNewTrick).gamed;
+        .map(|(r, share)| {
+            let e = share.cell(r, Condition::HeldOutNewTrick).gamed;
             (r, e.pooled.rate, e.seeds.sd)
         })
         .filter(|(_, rate, _)| rate.is_finite())
@@ -575,6 +848,236 @@ mod tests {
     fn exercise(slug: &str, link: ExperimentSpec) -> (Playground, Option<String>) {
         let ex = upbringing_lab::exercise::find(slug).unwrap();
         Playground::with_rules("default", link, false, Rules::exercise(ex, vec![], vec![]))
+    }
+
+    /// The playground's summaries as they were computed before `by_regime`:
+    /// every regime's cells asked of the whole results.
+    fn heatmap_of_whole(results: &ExperimentResults, metric: Metric) -> Vec<(String, Vec<(f64, String)>)> {
+        results
+            .regimes()
+            .into_iter()
+            .map(|r| {
+                let cells = Condition::ALL.map(|c| {
+                    let cell = results.cell(r, c);
+                    let v = match metric.counted() {
+                        Some(m) => cell.metric(m).pooled.rate,
+                        None => cell.gap.mean,
+                    };
+                    (v, cell.regime.clone())
+                });
+                (r.to_string(), cells.to_vec())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_regimes_share_gives_the_cells_the_whole_results_give() {
+        let default = shipped("default");
+        let mut renamed = presets::preset("inoculated").unwrap();
+        renamed.regimes[0].name = "baseline".into();
+        let answered = ExperimentResults::answer(&[&default], &renamed).unwrap();
+        for results in [&default, &shipped("quick"), &answered] {
+            for metric in Metric::ALL {
+                let new = heatmap(results, metric);
+                let old = heatmap_of_whole(results, metric);
+                assert_eq!(new.len(), old.len());
+                for ((r, cells), (r0, cells0)) in new.iter().zip(&old) {
+                    assert_eq!(r, r0);
+                    for (c, (v, _)) in cells.iter().zip(cells0) {
+                        assert!(
+                            c.value == *v || (c.value.is_nan() && v.is_nan()),
+                            "{r} {metric:?}"
+                        );
+                    }
+                }
+            }
+            // The hover compares with the control when there is one, paired
+            // over the seeds both have (two at least).
+            let heat = heatmap(results, Metric::Gamed);
+            let has_control = results.regimes().contains(&BASELINE) && results.spec.seeds.len() > 1;
+            let other = heat.iter().find(|(r, _)| r != BASELINE).unwrap();
+            assert_eq!(
+                other.1[0].detail.contains("vs control"),
+                has_control,
+                "{}",
+                other.1[0].detail
+            );
+            // Shares keep their regime's stage and depth rows.
+            for (r, share) in by_regime(results) {
+                assert_eq!(share.mean_depth(r), results.mean_depth(r), "{r}");
+                for c in Condition::STAGES {
+                    let m = upbringing_lab::results::Metric::Gamed;
+                    assert_eq!(share.stage(r, 0, c, m), results.stage(r, 0, c, m), "{r}");
+                }
+            }
+        }
+        // Paired over the seeds both have: control lacks seed 3, the
+        // chalkboard seed 5.
+        let mut gaps = default.clone();
+        gaps.rows
+            .retain(|r| !(r.regime == "control" && r.seed == 3 || r.regime == "chalkboard" && r.seed == 5));
+        let heat = heatmap(&gaps, Metric::Gamed);
+        let chalkboard = &heat.iter().find(|(r, _)| r == "chalkboard").unwrap().1[0].detail;
+        assert!(chalkboard.contains("paired over 8 seeds"), "{chalkboard}");
+        let line = takeaway(&default).unwrap();
+        let best = heatmap_of_whole(&default, Metric::Gamed);
+        assert!(line.contains("least") && line.contains("most"), "{line}");
+        assert!(best.iter().any(|(r, _)| line.contains(r.as_str())), "{line}");
+    }
+
+    /// Every state the designer can reach from a few starts, with rules
+    /// from links and exercises: `card_actions` must answer as `allows`
+    /// answers each edit. Counts of both answers per action are printed
+    /// (each must occur, so the test reaches every branch).
+    #[test]
+    fn card_actions_match_allows_for_every_edit() {
+        use upbringing_lab::rng::Rng;
+        let mut rng = Rng::new(21);
+        let mut starts: Vec<(Option<&'static str>, ExperimentSpec)> =
+            ["quick", "default", "inoculated", "coherence"]
+                .iter()
+                .filter_map(|n| Some((None, presets::preset(n).ok()?)))
+                .collect();
+        starts.extend(
+            upbringing_lab::exercise::all()
+                .into_iter()
+                .map(|e| (Some(e.slug), e.start)),
+        );
+        let pick = |rng: &mut Rng, xs: &[&'static str]| xs[rng.below(xs.len())];
+        let mut tally = [[0usize; 2]; 6];
+        let cases = 400;
+        for case in 0..cases {
+            let (slug, start) = &starts[rng.below(starts.len())];
+            // Grow or reshape it at random: near the caps on regimes, steps
+            // and memory as often as not.
+            let mut spec = start.clone();
+            for _ in 0..rng.below(8) {
+                let r = rng.below(spec.regimes.len());
+                let p = rng.below(spec.regimes[r].phases.len());
+                let e = match rng.below(7) {
+                    0 | 1 => Edit::DuplicateRegime(r),
+                    2 => Edit::RemoveRegime(r),
+                    3 => Edit::AddPhase {
+                        regime: r,
+                        template: rng.below(4),
+                    },
+                    4 => Edit::SetPhase(
+                        r,
+                        p,
+                        PhaseField::Steps,
+                        pick(&mut rng, &["1", "400", "20000", "100000"]).into(),
+                    ),
+                    5 => Edit::Set(SpecField::Seeds, pick(&mut rng, &["1", "10", "60", "100"]).into()),
+                    _ => Edit::MoveRegime(r, 1),
+                };
+                if let Ok(s) = edit::apply(&spec, &e) {
+                    spec = s;
+                }
+            }
+            let n = spec.regimes.len();
+            let mut list = || {
+                let items: Vec<String> = (0..rng.below(4))
+                    .map(|_| {
+                        let r = 1 + rng.below(n + 2);
+                        match rng.below(6) {
+                            0 => "regimes".into(),
+                            1 => format!("r{r}"),
+                            2 => format!("r{r}.p{}", 1 + rng.below(4)),
+                            3 => format!("r{r}.p{}.steps", 1 + rng.below(4)),
+                            4 => format!("r{r}.p{}.unshown", 1 + rng.below(4)),
+                            _ => "seeds".into(),
+                        }
+                    })
+                    .collect();
+                crate::controls::parse_list(&items.join(",")).0
+            };
+            let (lock, hide) = (list(), list());
+            let p = match slug {
+                Some(slug) => {
+                    let ex = upbringing_lab::exercise::find(slug).unwrap();
+                    Playground::with_rules("default", spec, false, Rules::exercise(ex, lock, hide)).0
+                }
+                None => {
+                    // A link's rules are against the experiment it started
+                    // from; the designer may since have moved on from it.
+                    let rules = Rules::link(start, lock, hide);
+                    let mut p = Playground::with_spec("default", start.clone(), false);
+                    p.rules = rules;
+                    if p.rules.allows(&spec).is_ok() {
+                        p.spec = spec;
+                    }
+                    p
+                }
+            };
+            let fast = p.card_actions();
+            for (r, got) in fast.iter().enumerate() {
+                let want = CardActions::edits(&p.spec, r).map(|e| p.allows(&e));
+                let got = [
+                    got.rename,
+                    got.up,
+                    got.down,
+                    got.duplicate,
+                    got.remove,
+                    got.add_phase,
+                ];
+                assert_eq!(
+                    got,
+                    want,
+                    "case {case}, regime {r} of {}: {:?}",
+                    p.spec.regimes.len(),
+                    p.rules.fixed
+                );
+                for (t, &b) in tally.iter_mut().zip(&got) {
+                    t[usize::from(b)] += 1;
+                }
+            }
+        }
+        println!(
+            "card actions: {cases} states; [refused, allowed] per rename, up, down, duplicate, remove, add phase: {tally:?}"
+        );
+        assert!(tally.iter().all(|t| t[0] > 0 && t[1] > 0), "{tally:?}");
+    }
+
+    #[test]
+    fn an_imported_file_is_shown_but_its_goals_are_not_judged() {
+        let ex = upbringing_lab::exercise::find("words-or-deeds").unwrap();
+        let start = ex.start.clone();
+        let (mut p, _) = exercise("words-or-deeds", start.clone());
+        // The start's own results, hand-edited: gaming turned into honest
+        // work, every count still adding up.
+        let mut forged = ExperimentResults::answer(&[&shipped("default")], &start).unwrap();
+        for row in &mut forged.rows {
+            row.counts.honest += row.counts.gamed;
+            row.counts.gamed = 0;
+        }
+        assert!(
+            ex.verdict(&start, Some(&forged)).met(),
+            "the forgery would pass if judged"
+        );
+        p.import(&serde_json::to_string(&forged).unwrap()).unwrap();
+        assert_eq!(p.results.as_ref().unwrap().1, Source::Imported);
+        assert_eq!(p.heatmap()[1].1[0].text, "0%", "shown as it is");
+        let v = p.verdict().unwrap();
+        assert!(v.goals.is_empty() && !v.met(), "{v:?}");
+        assert!(
+            !v.limits.is_empty(),
+            "the budget is still checked: it reads the design, not the counts"
+        );
+        // What this page trained, or shipped with, is judged.
+        for source in [
+            Source::Precomputed,
+            Source::ThisBrowser { complete: true },
+            Source::Stored,
+        ] {
+            assert!(source.judged());
+            p.results = Some((Rc::new(forged.clone()), source));
+            assert!(p.verdict().unwrap().met());
+        }
+        // An edit keeps the file's numbers only while they answer the
+        // design, and they stay imported.
+        p.results = Some((Rc::new(forged.clone()), Source::Imported));
+        assert!(p.edit(&Edit::SetPhase(1, 2, PhaseField::SftHonest, "1".into())));
+        assert!(p.results.is_none() || p.verdict().unwrap().goals.is_empty());
     }
 
     #[test]

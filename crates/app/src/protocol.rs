@@ -7,7 +7,7 @@ use upbringing_lab::BackendKind;
 use upbringing_lab::demo::{DemoConfig, DemoSample};
 use upbringing_lab::experiment::Progress;
 use upbringing_lab::phase::PhaseLog;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Which device the page asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,8 +73,20 @@ pub enum Report {
         recalled: usize,
     },
     Cancelled,
+    /// The worker's wasm memory in bytes, sent as a run ends (wasm memory
+    /// only grows: flat over many runs means nothing leaks).
+    Memory(f64),
     /// Anything that ended the run: bad settings, divergence, a lost device, a panic.
     Failed(String),
+}
+
+/// This wasm instance's linear memory, in bytes (it grows, never shrinks):
+/// the page and the worker each report their own.
+pub fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| f64::from(m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length()))
+        .unwrap_or(f64::NAN)
 }
 
 /// Messages travel as plain JS objects (readable in devtools).

@@ -3,7 +3,7 @@
 //! yields a message the page shows.
 
 use upbringing_lab::demo::DemoConfig;
-use upbringing_lab::spec::ExperimentSpec;
+use upbringing_lab::spec::{ExperimentSpec, MAX_SEED};
 
 use crate::controls::{self, Control};
 use crate::protocol::BackendChoice;
@@ -43,29 +43,44 @@ impl Default for Settings {
     }
 }
 
+/// Characters of a refused value quoted back in its notice.
+const QUOTED_CHARS: usize = 40;
+/// Notices at most; the rest are counted in one line (the page reads one
+/// value per key it knows, but `parse` takes any list).
+const MAX_PROBLEMS: usize = 20;
+
+/// `value` as a notice quotes it: its start, and how long it was if longer.
+fn quoted(value: &str) -> String {
+    match value.char_indices().nth(QUOTED_CHARS) {
+        Some((at, _)) => format!("{:?}… ({} characters)", &value[..at], value.chars().count()),
+        None => format!("{value:?}"),
+    }
+}
+
 /// Parse `pairs` (already URL-decoded) into settings plus readable problems.
 pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settings, Vec<String>) {
     let mut s = Settings::default();
     let mut problems = Vec::new();
     for (key, value) in pairs {
+        let shown = quoted(value);
         let mut number = |target: &mut usize, max: usize| match value.parse::<usize>() {
             Ok(n) if (1..=max).contains(&n) => *target = n,
             _ => problems.push(format!(
-                "ignored {key}={value:?}: expected a whole number from 1 to {max}"
+                "ignored {key}={shown}: expected a whole number from 1 to {max}"
             )),
         };
         match key {
             "backend" => match value {
                 "cpu" | "flex" => s.backend = BackendChoice::Cpu,
                 "auto" | "gpu" | "webgpu" => s.backend = BackendChoice::Auto,
-                _ => problems.push(format!("ignored backend={value:?}: expected cpu or auto")),
+                _ => problems.push(format!("ignored backend={shown}: expected cpu or auto")),
             },
             "steps" => number(&mut s.demo.steps, 5000),
             "batch" => number(&mut s.demo.batch_size, 256),
             "preset" => match upbringing_lab::presets::preset(value) {
                 Ok(_) => s.preset = value.into(),
                 Err(_) => problems.push(format!(
-                    "ignored preset={value:?}: no such experiment; showing the default"
+                    "ignored preset={shown}: no such experiment; showing the default"
                 )),
             },
             "embed" | "smoke" => match value {
@@ -77,12 +92,12 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
                         s.smoke = on
                     }
                 }
-                _ => problems.push(format!("ignored {key}={value:?}: expected 1 or 0")),
+                _ => problems.push(format!("ignored {key}={shown}: expected 1 or 0")),
             },
             "exercise" => match upbringing_lab::exercise::find(value) {
                 Some(_) => s.exercise = Some(value.into()),
                 None => problems.push(format!(
-                    "ignored exercise={value:?}: no such exercise (see the list on the full page)"
+                    "ignored exercise={shown}: no such exercise (see the list on the full page)"
                 )),
             },
             "lock" | "hide" => {
@@ -98,12 +113,21 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
                 Ok(spec) => s.spec = Some(spec),
                 Err(e) => problems.push(format!("{e}; showing the preset instead")),
             },
+            // The seed crosses to the worker as a JavaScript number: above
+            // 2^53 - 1 it would not survive (and the message would not go).
             "seed" => match value.parse::<u64>() {
-                Ok(n) => s.demo.seed = n,
-                Err(_) => problems.push(format!("ignored seed={value:?}: expected a whole number")),
+                Ok(n) if n <= MAX_SEED => s.demo.seed = n,
+                _ => problems.push(format!(
+                    "ignored seed={shown}: expected a whole number from 0 to {MAX_SEED}"
+                )),
             },
             _ => {}
         }
+    }
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(format!("{more} more settings ignored"));
     }
     (s, problems)
 }
@@ -131,6 +155,29 @@ mod tests {
         assert_eq!(s, Settings::default());
         assert_eq!(p.len(), 3, "{p:?}");
         assert!(p[1].contains("backend"));
+    }
+
+    #[test]
+    fn a_seed_a_browser_number_cannot_hold_is_refused() {
+        let (s, p) = parse([("seed", "9007199254740991")]);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(s.demo.seed, MAX_SEED);
+        // One more would make the worker message fail to encode (a panic).
+        let (s, p) = parse([("seed", "9007199254740992")]);
+        assert_eq!(s.demo.seed, 0);
+        assert!(p[0].contains("from 0 to 9007199254740991"), "{p:?}");
+    }
+
+    #[test]
+    fn long_values_are_quoted_short_and_notices_are_few() {
+        let long = "9".repeat(100_000);
+        let (_, p) = parse([("steps", long.as_str()), ("backend", &long[..50])]);
+        assert!(p.iter().all(|m| m.len() < 120), "{p:?}");
+        assert!(p[0].contains("(100000 characters)"), "{p:?}");
+        let many = vec![("steps", "x"); 1000];
+        let (_, p) = parse(many);
+        assert_eq!(p.len(), MAX_PROBLEMS + 1);
+        assert!(p[MAX_PROBLEMS].contains("980 more"), "{p:?}");
     }
 
     #[test]

@@ -125,7 +125,10 @@ impl AppState {
             Report::Cancelled => self.phase = Phase::Cancelled,
             Report::Failed(message) => self.phase = Phase::Failed(message),
             // Experiment runs belong to the playground's state.
-            Report::RunProgress(_) | Report::RunResults { .. } | Report::RunCurve { .. } => {}
+            Report::RunProgress(_)
+            | Report::RunResults { .. }
+            | Report::RunCurve { .. }
+            | Report::Memory(_) => {}
         }
     }
 

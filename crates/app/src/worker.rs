@@ -95,6 +95,7 @@ impl Worker for TrainerWorker {
                         Err(e) => Report::Failed(e.to_string()),
                     };
                     shared.busy.set(false);
+                    scope.respond(id, Report::Memory(crate::protocol::wasm_memory_bytes()));
                     scope.respond(id, report);
                 });
             }

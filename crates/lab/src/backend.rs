@@ -90,22 +90,29 @@ impl Backend {
 }
 
 /// Read a float tensor back to the host without blocking (WebGPU-safe).
+/// A failed read, in words: which device (not its debug dump) and the
+/// error's own message (not its chain and backtrace).
+fn read_error(device: &Device, e: &impl std::fmt::Display) -> LabError {
+    let backend = match format!("{device:?}") {
+        d if d.contains("Wgpu") => "GPU (wgpu)",
+        _ => "CPU (flex)",
+    };
+    LabError::Read {
+        backend: backend.into(),
+        detail: e.to_string(),
+    }
+}
+
 pub async fn read_floats<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
     let device = t.device();
-    let data = t.into_data_async().await.map_err(|e| LabError::Read {
-        backend: format!("{device:?}"),
-        detail: format!("{e:?}"),
-    })?;
+    let data = t.into_data_async().await.map_err(|e| read_error(&device, &e))?;
     Ok(data.iter::<f32>().collect())
 }
 
 /// Read an int tensor back to the host without blocking (WebGPU-safe).
 pub async fn read_ints<const D: usize>(t: Tensor<D, Int>) -> Result<Vec<i64>> {
     let device = t.device();
-    let data = t.into_data_async().await.map_err(|e| LabError::Read {
-        backend: format!("{device:?}"),
-        detail: format!("{e:?}"),
-    })?;
+    let data = t.into_data_async().await.map_err(|e| read_error(&device, &e))?;
     Ok(data.iter::<i64>().collect())
 }
 

@@ -16,6 +16,10 @@ use crate::phase::PhaseLog;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// What was trained: `spec::prefix_text` of the prefix. A recalled
+    /// checkpoint whose text differs from the prefix asked for (a key
+    /// collision, an older store) is trained again.
+    pub prefix: String,
     pub weights: Vec<f32>,
     pub log: PhaseLog,
 }

@@ -11,7 +11,10 @@ pub enum LabError {
         what: &'static str,
         value: f32,
     },
-    #[error("could not read a tensor back from the {backend} device: {detail}")]
+    #[error(
+        "could not read a result back from the {backend}: {detail} (if the GPU was lost, by a driver \
+         reset or the browser reclaiming it, run again, or on the CPU fallback)"
+    )]
     Read { backend: String, detail: String },
     #[error("no GPU backend: {0}")]
     NoGpu(String),

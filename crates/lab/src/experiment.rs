@@ -20,7 +20,7 @@ use crate::model::Gpt;
 use crate::phase::{PhaseLog, train_phase};
 use crate::results::{DepthRow, ExperimentResults, LogRow, Row, StageRow};
 use crate::rng::Rng;
-use crate::spec::{ExperimentSpec, WorldSpec, prefix_keys};
+use crate::spec::{ExperimentSpec, WorldSpec, prefix_keys, prefix_text};
 
 /// Work units an evaluation condition counts for in progress reports
 /// (roughly its cost in training steps).
@@ -260,9 +260,12 @@ async fn run_regime(
                     true => host.recall(key).await,
                     false => None,
                 };
-                // A kept checkpoint that does not fit is trained again.
-                let recalled =
-                    kept.and_then(|c| Some((checkpoint::load(model.clone(), &c.weights).ok()?, c.log)));
+                // A kept checkpoint of another prefix (its key collided) or
+                // that does not fit is trained again.
+                let text = || prefix_text(spec, seed, &regime.phases[..=index]);
+                let recalled = kept
+                    .filter(|c| c.prefix == text())
+                    .and_then(|c| Some((checkpoint::load(model.clone(), &c.weights).ok()?, c.log)));
                 let (trained, log) = match recalled {
                     Some((trained, log)) => {
                         out.phases_recalled += 1;
@@ -280,6 +283,7 @@ async fn run_regime(
                             host.keep(
                                 key,
                                 Checkpoint {
+                                    prefix: text(),
                                     weights,
                                     log: log.clone(),
                                 },

@@ -903,7 +903,12 @@ fn capitalised(s: &str) -> String {
 /// A CSV field: quoted when it holds a separator, a quote or a line break,
 /// and prefixed with `'` when a spreadsheet would read it as a formula.
 fn quote(field: &str) -> String {
-    let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // Spreadsheets skip leading spaces before a formula sign, and some read
+    // the full-width signs as formulas too.
+    let formula = [
+        '=', '+', '-', '@', '\t', '\r', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+    ];
+    let field = if field.trim_start_matches(' ').starts_with(formula) {
         format!("'{field}")
     } else {
         field.to_string()
@@ -1007,5 +1012,7 @@ mod tests {
         assert_eq!(quote("+1"), "'+1");
         assert_eq!(quote("a\rb"), "\"a\rb\"");
         assert_eq!(quote("control"), "control");
+        assert_eq!(quote("  =1+1"), "'  =1+1");
+        assert_eq!(quote("\u{ff1d}SUM(A1)"), "'\u{ff1d}SUM(A1)");
     }
 }

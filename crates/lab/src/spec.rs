@@ -397,6 +397,18 @@ pub fn prefix_keys(spec: &ExperimentSpec, seed: u64, phases: &[PhaseSpec]) -> Ve
         .collect()
 }
 
+/// The text key `phases.len() - 1` of [`prefix_keys`] is the hash of: what
+/// a kept checkpoint stores beside its weights, so a recalled one is used
+/// only when it is exactly this prefix (a 64-bit key alone could be made to
+/// collide by a crafted spec).
+pub fn prefix_text(spec: &ExperimentSpec, seed: u64, phases: &[PhaseSpec]) -> String {
+    let mut text = serde_json::to_string(&(&spec.world, &spec.model, seed)).expect("serialisable");
+    for p in phases {
+        text.push_str(&serde_json::to_string(&p.unnamed()).expect("serialisable"));
+    }
+    text
+}
+
 fn bad<T>(msg: String) -> Result<T> {
     Err(LabError::Spec(msg))
 }
@@ -1213,7 +1225,12 @@ mod tests {
         for (name, seed, regime, want) in cases {
             let spec = preset(name).unwrap();
             let r = spec.regimes.iter().find(|r| r.name == regime).unwrap();
-            assert_eq!(prefix_keys(&spec, seed, &r.phases), want, "{name} {regime}");
+            let keys = prefix_keys(&spec, seed, &r.phases);
+            assert_eq!(keys, want, "{name} {regime}");
+            // Each key is the hash of the text a checkpoint stores beside it.
+            for (i, key) in keys.iter().enumerate() {
+                assert_eq!(fnv1a(prefix_text(&spec, seed, &r.phases[..=i]).as_bytes()), *key);
+            }
         }
     }
 

@@ -58,7 +58,10 @@ fn the_prepared_exercise_files_are_judged_met_and_missed() {
         ("tests/fixtures/words-or-deeds-start.json", false),
     ] {
         let results = ExperimentResults::from_json(&read(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert!(exercise.allows(&results.spec).is_ok(), "{file} is a design the exercise allows");
+        assert!(
+            exercise.allows(&results.spec).is_ok(),
+            "{file} is a design the exercise allows"
+        );
         let verdict = exercise.verdict(&results.spec, Some(&results));
         assert_eq!(verdict.met(), met, "{file}: {verdict:?}");
     }

@@ -321,6 +321,22 @@ fn kept_prefixes_are_recalled_and_give_exactly_what_training_gave() {
     edited.regimes[1].phases[2].steps += 1;
     let third = pollster::block_on(run_seed(&edited, &backend, 3, &mut keeper)).unwrap();
     assert_eq!((third.phases_trained, third.phases_recalled), (1, 2));
+    // A checkpoint under a colliding key (another prefix's text beside it) is
+    // never used: every phase is trained again and scores as the first run.
+    let key = upbringing_lab::spec::prefix_keys(&spec, 3, &spec.regimes[0].phases)[0];
+    let other = upbringing_lab::spec::prefix_text(&edited, 3, &edited.regimes[1].phases);
+    let mut collided = Keeper::default();
+    let kept = keeper.kept[&key].clone();
+    collided.kept.insert(
+        key,
+        upbringing_lab::checkpoint::Checkpoint {
+            prefix: other,
+            ..kept
+        },
+    );
+    let fourth = pollster::block_on(run_seed(&spec, &backend, 3, &mut collided)).unwrap();
+    assert_eq!((fourth.phases_trained, fourth.phases_recalled), (3, 0));
+    assert_eq!(fourth.rows, first.rows);
     // A checkpoint of the wrong size is refused, not half-loaded.
     let model = upbringing_lab::presets::preset("quick").unwrap();
     let world = model.world.build().unwrap();
@@ -351,6 +367,7 @@ fn a_regime_that_fails_ends_with_a_message_and_the_others_go_on() {
     keeper.kept.insert(
         key,
         upbringing_lab::checkpoint::Checkpoint {
+            prefix: upbringing_lab::spec::prefix_text(&spec, 3, &bad.phases[..1]),
             weights: vec![1e30; n],
             log: Default::default(),
         },

@@ -1,15 +1,21 @@
 //! One run at a time across every Upbringing on a page (several embeds in a
 //! blog post): a run holds a Web Lock until it ends, and a second run waits
-//! for it. Where the browser has no Web Locks, runs are not coordinated.
+//! for it. Where the browser has no Web Locks or refuses them (a third-party
+//! frame whose storage it blocks), runs are not coordinated.
 
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
 // Resolves, once the lock is granted, to a function that releases it.
 export function acquire_run_lock(name) {
-  if (!globalThis.navigator?.locks) return Promise.resolve(() => {});
   return new Promise((granted) => {
-    navigator.locks.request(name, () => new Promise((release) => granted(release)));
+    const alone = () => granted(() => {});
+    try {
+      if (!globalThis.navigator?.locks) return alone();
+      navigator.locks.request(name, () => new Promise((release) => granted(release))).catch(alone);
+    } catch {
+      alone();
+    }
   });
 }
 "#)]

@@ -65,8 +65,9 @@ pub fn editor(props: &EditorProps) -> Html {
     };
     let rules = &p.rules;
     // A control is off while a run trains, or where the link fixes it; an
-    // edit button is off unless its edit would be accepted.
-    let can = |e: Edit| p.allows(&e);
+    // edit button is off unless its edit would be accepted (every card's
+    // buttons judged in one pass, not a whole-spec validation per button).
+    let actions = p.card_actions();
     let spec_fields = SpecField::ALL
         .into_iter()
         .filter(|&f| !rules.hides_setting(f))
@@ -80,7 +81,7 @@ pub fn editor(props: &EditorProps) -> Html {
             }
         });
     let templates = presets::phase_templates();
-    let regimes = p.spec.regimes.iter().enumerate().filter(|(ri, _)| !rules.hides_regime(*ri)).map(|(ri, r)| {
+    let regimes = p.spec.regimes.iter().zip(&actions).enumerate().filter(|(ri, _)| !rules.hides_regime(*ri)).map(|(ri, (r, can))| {
         let add_phase = {
             let cb = props.on_edit.clone();
             Callback::from(move |e: Event| {
@@ -112,16 +113,16 @@ pub fn editor(props: &EditorProps) -> Html {
             <div class="regime-card" data-regime={r.name.clone()}>
                 <div class="regime-head">
                     <input class="regime-name" aria-label="regime name" value={r.name.clone()}
-                        disabled={!can(Edit::RenameRegime(ri, format!("{} (renamed)", r.name)))}
+                        disabled={!can.rename}
                         onchange={text_edit(Rc::new(move |v| Edit::RenameRegime(ri, v)))} />
-                    <button class="icon" title="move up" aria-label={format!("move {} up", r.name)} disabled={!can(Edit::MoveRegime(ri, -1))} onclick={click(Edit::MoveRegime(ri, -1))}>{ "↑" }</button>
-                    <button class="icon" title="move down" aria-label={format!("move {} down", r.name)} disabled={!can(Edit::MoveRegime(ri, 1))} onclick={click(Edit::MoveRegime(ri, 1))}>{ "↓" }</button>
-                    <button class="icon" title="duplicate" aria-label={format!("duplicate {}", r.name)} disabled={!can(Edit::DuplicateRegime(ri))} onclick={click(Edit::DuplicateRegime(ri))}>{ "⧉" }</button>
-                    <button class="icon remove-regime" title="remove" aria-label={format!("remove {}", r.name)} disabled={!can(Edit::RemoveRegime(ri))} onclick={click(Edit::RemoveRegime(ri))}>{ "✕" }</button>
+                    <button class="icon" title="move up" aria-label={format!("move {} up", r.name)} disabled={!can.up} onclick={click(Edit::MoveRegime(ri, -1))}>{ "↑" }</button>
+                    <button class="icon" title="move down" aria-label={format!("move {} down", r.name)} disabled={!can.down} onclick={click(Edit::MoveRegime(ri, 1))}>{ "↓" }</button>
+                    <button class="icon" title="duplicate" aria-label={format!("duplicate {}", r.name)} disabled={!can.duplicate} onclick={click(Edit::DuplicateRegime(ri))}>{ "⧉" }</button>
+                    <button class="icon remove-regime" title="remove" aria-label={format!("remove {}", r.name)} disabled={!can.remove} onclick={click(Edit::RemoveRegime(ri))}>{ "✕" }</button>
                 </div>
                 <div class="phases">
                     { for blocks }
-                    <select class="add-phase" aria-label={format!("add a phase to {}", r.name)} disabled={!can(Edit::AddPhase { regime: ri, template: 0 })} onchange={add_phase}>
+                    <select class="add-phase" aria-label={format!("add a phase to {}", r.name)} disabled={!can.add_phase} onchange={add_phase}>
                         <option value="" selected=true>{ "+ phase" }</option>
                         { for templates.iter().enumerate().map(|(t, tp)| html! { <option value={t.to_string()}>{ &tp.name }</option> }) }
                     </select>

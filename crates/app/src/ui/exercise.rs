@@ -33,26 +33,38 @@ pub fn exercise_panel(props: &ExerciseProps) -> Html {
         html! { <li class={if *ok { "ok" } else { "bad" }}><span aria-hidden="true">{ mark(*ok) }</span>{ " " }{ text }</li> }
     });
     let goals: Html = if verdict.goals.is_empty() {
-        let why = match &p.results {
-            Some((r, _)) if r.spec != p.spec => {
+        let (why, text) = match &p.results {
+            Some((_, source)) if !source.judged() => (
+                "imported",
+                format!(
+                    "Imported: goals not judged. Results opened from a file are shown, but a file can be edited \
+                     to say anything whose counts add up: goals are judged on the precomputed results and on \
+                     runs in this browser (a teacher checks a file with \"upbringing exercise {} --check FILE\").",
+                    ex.slug
+                ),
+            ),
+            Some((r, _)) if r.spec != p.spec => (
+                "short",
                 "These results are from a short check, not a full run of this design: the goal is judged on full runs."
-            }
-            _ => {
+                    .to_string(),
+            ),
+            _ => (
+                "none",
                 "No results for this design yet. Designs that match a precomputed regime show theirs at once; \
                  any other needs a full run in your browser (minutes per seed)."
-            }
+                    .to_string(),
+            ),
         };
         html! {
             <>
                 <ul>{ for ex.goals.iter().map(|g| html! { <li>{ g.describe() }</li> }) }</ul>
-                <p id="verdict" data-met="unknown">{ why }</p>
+                <p id="verdict" data-met="unknown" data-why={why}>{ text }</p>
             </>
         }
     } else {
         let met = verdict.met();
         let source = match &p.results {
             Some((_, Source::Precomputed)) => " (read off the precomputed results)",
-            Some((_, Source::Imported)) => " (from the results file you opened)",
             _ => "",
         };
         html! {
