@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 
-use upbringing_lab::phase::{LOG_EVERY, PhaseLog};
+use upbringing_lab::phase::LOG_EVERY;
 use upbringing_lab::results::ExperimentResults;
+use upbringing_lab::results::PhaseLog;
 use upbringing_lab::spec::{ExperimentSpec, PhaseSpec, prefix_keys};
 
 /// Which curve.

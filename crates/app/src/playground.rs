@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use upbringing_lab::eval::Condition;
 use upbringing_lab::exercise::Verdict;
-use upbringing_lab::experiment::Progress;
+use upbringing_lab::host::Progress;
 use upbringing_lab::presets;
 use upbringing_lab::results::{Cell, ExperimentResults, Row};
 use upbringing_lab::spec::{ExperimentSpec, RegimeSpec, prefix_keys};

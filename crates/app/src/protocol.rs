@@ -5,8 +5,8 @@ use gloo_worker::{Codec, HandlerId, Worker, WorkerScope};
 use serde::{Deserialize, Serialize};
 use upbringing_lab::BackendKind;
 use upbringing_lab::demo::{DemoConfig, DemoSample};
-use upbringing_lab::experiment::Progress;
-use upbringing_lab::phase::PhaseLog;
+use upbringing_lab::host::Progress;
+use upbringing_lab::results::PhaseLog;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Which device the page asks for.

@@ -11,9 +11,10 @@ use std::pin::Pin;
 
 use upbringing_lab::checkpoint::Checkpoint;
 use upbringing_lab::demo::DemoRun;
-use upbringing_lab::experiment::{self, Host, Progress, SeedOutcome};
-use upbringing_lab::phase::PhaseLog;
+use upbringing_lab::experiment;
+use upbringing_lab::host::{Host, Progress};
 use upbringing_lab::results::ExperimentResults;
+use upbringing_lab::results::{PhaseLog, SeedOutcome};
 use upbringing_lab::spec::ExperimentSpec;
 use upbringing_lab::{Backend, BackendKind, LabError};
 use wasm_bindgen::{JsCast, JsValue};
@@ -225,6 +226,14 @@ impl Host for WorkerHost<'_> {
         !self.shared.cancel.get()
     }
 
+    fn seed_started(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
+    fn seed_done(&mut self, outcome: &SeedOutcome) {
+        self.finished.push(outcome.clone());
+    }
+
     fn logged(&mut self, regime: &str, phase: &str, log: &PhaseLog) {
         self.scope.respond(
             self.id,
@@ -317,13 +326,11 @@ async fn run_experiment(
         last_yield: now_ms(),
         last_report: 0.0,
     };
-    for &seed in &spec.seeds {
-        host.seed = seed;
-        match experiment::run_seed(&spec, &backend, seed, &mut host).await {
-            Ok(outcome) => host.finished.push(outcome),
-            Err(LabError::Cancelled) => return Report::Cancelled,
-            Err(e) => return Report::Failed(format!("seed {seed}: {e}")),
-        }
+    let runs: Vec<(&ExperimentSpec, u64)> = spec.seeds.iter().map(|&s| (&spec, s)).collect();
+    match experiment::run_seeds(&runs, &backend, &mut host).await {
+        Ok(_) => {}
+        Err(LabError::Cancelled) => return Report::Cancelled,
+        Err(e) => return Report::Failed(format!("seed {}: {e}", host.seed)),
     }
     if spec.seeds.is_empty() {
         return Report::Failed("the experiment has no seeds".into());

@@ -9,7 +9,8 @@ use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
-use upbringing_lab::experiment::{Progress, SeedOutcome};
+use upbringing_lab::host::Progress;
+use upbringing_lab::results::SeedOutcome;
 use upbringing_lab::spec::ExperimentSpec;
 
 use crate::progress::Bar;

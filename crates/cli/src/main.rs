@@ -11,6 +11,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use upbringing_lab::bench::{BenchConfig, run_bench};
 use upbringing_lab::demo::{DemoConfig, DemoRun};
+use upbringing_lab::host::ProgressHost;
 use upbringing_lab::results::{ExperimentResults, Metric};
 use upbringing_lab::spec::ExperimentSpec;
 use upbringing_lab::{Backend, BackendKind, VERSION, analysis, exercise, experiment, presets, shard};
@@ -439,28 +440,15 @@ fn run_here(
     backend: &Backend,
     total: usize,
     bar: &mut progress::Bar,
-) -> Result<Vec<experiment::SeedOutcome>, Box<dyn std::error::Error>> {
-    let mut done = 0;
-    let mut outcomes = vec![];
-    for &(spec, seed) in runs {
-        let mut on_units = |units: usize, regime: &str, stage: &str| {
-            done += units;
-            bar.show(&experiment::Progress {
-                done,
-                total,
-                seed,
-                regime: regime.into(),
-                stage: stage.into(),
-            });
-        };
-        outcomes.push(pollster::block_on(experiment::run_seed(
-            spec,
-            backend,
-            seed,
-            &mut on_units,
-        ))?);
-    }
-    Ok(outcomes)
+) -> Result<Vec<upbringing_lab::results::SeedOutcome>, Box<dyn std::error::Error>> {
+    let mut draw = |p: &upbringing_lab::host::Progress| {
+        bar.show(p);
+        true
+    };
+    let mut host = ProgressHost::new(total, &mut draw);
+    Ok(pollster::block_on(experiment::run_seeds(
+        runs, backend, &mut host,
+    ))?)
 }
 
 /// Print the table; write the JSON and the CSV where asked.

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use upbringing_lab::experiment::Progress;
+use upbringing_lab::host::Progress;
 
 pub struct Bar {
     start: Instant,

@@ -97,9 +97,19 @@ fn read_error(device: &Device, e: &impl std::fmt::Display) -> LabError {
         d if d.contains("Wgpu") => "GPU (wgpu)",
         _ => "CPU (flex)",
     };
+    // burn's message is a chain ("X / Caused by: / Y / Backtrace: ..."):
+    // keep its distinct statements on one line.
+    let mut detail: Vec<&str> = vec![];
+    let text = e.to_string();
+    for line in text.lines().map(str::trim) {
+        let noise = line.is_empty() || line.starts_with("Caused by") || line.starts_with("Backtrace");
+        if !noise && !line.contains("backtrace") && !detail.contains(&line) {
+            detail.push(line);
+        }
+    }
     LabError::Read {
         backend: backend.into(),
-        detail: e.to_string(),
+        detail: detail.join("; "),
     }
 }
 
@@ -119,6 +129,20 @@ pub async fn read_ints<const D: usize>(t: Tensor<D, Int>) -> Result<Vec<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_read_says_which_device_and_what_in_one_line() {
+        let chain = "The device is poisoned\nCaused by:\n  The device is poisoned\nCaused by:\n  \
+                     Destroyed: Device was destroyed.\nBacktrace:\nNo backtrace available";
+        let text = read_error(&Device::flex(), &chain).to_string();
+        assert!(
+            text.starts_with(
+                "could not read a result back from the CPU (flex): The device is poisoned; \
+                 Destroyed: Device was destroyed. (if the GPU was lost"
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn names_round_trip_and_unknown_is_a_clear_error() {

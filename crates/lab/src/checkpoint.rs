@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::backend::read_floats;
 use crate::error::{LabError, Result};
 use crate::model::Gpt;
-use crate::phase::PhaseLog;
+use crate::results::PhaseLog;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {

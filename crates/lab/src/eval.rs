@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::backend::{read_floats, read_ints};
 use crate::error::Result;
 use crate::model::Gpt;
-use crate::phase::TaskSampler;
 use crate::policy::{Token, ints};
 use crate::rng::Rng;
 use crate::sample::sample_seeded;
 use crate::spec::{EvalSpec, Objective, RlSpec, TaskMix};
+use crate::tasks::TaskSampler;
 use crate::world::graded::{GradedSpec, PAD_TOKEN};
 use crate::world::{Demo, Outcome, World};
 

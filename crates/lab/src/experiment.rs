@@ -7,18 +7,15 @@
 //! so sharing never changes a result.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
-
-use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
 use crate::checkpoint::{self, Checkpoint};
 use crate::error::{LabError, Result};
 use crate::eval::{Condition, Counts, depth, score};
+use crate::host::{Host, Progress, ProgressHost, report};
 use crate::model::Gpt;
-use crate::phase::{PhaseLog, train_phase};
-use crate::results::{DepthRow, ExperimentResults, LogRow, Row, StageRow};
+use crate::phase::train_phase;
+use crate::results::{DepthRow, ExperimentResults, Failure, LogRow, PhaseLog, Row, SeedOutcome, StageRow};
 use crate::rng::Rng;
 use crate::spec::{ExperimentSpec, WorldSpec, prefix_keys, prefix_text};
 
@@ -36,94 +33,6 @@ const EVAL_STREAM: u64 = 100;
 const STAGE_STREAM: u64 = 200;
 const DEPTH_STREAM: u64 = 99;
 const ATTACK_STREAM: u64 = 7;
-
-/// What a run reports to, and where it gives way. Native runners report
-/// and go on; the page's worker yields to its event loop at every pause (so
-/// a Cancel message is heard) and stops the run by returning `false`.
-pub trait Host {
-    /// `n` more units of work are done in `regime` at `stage`; `false` stops the run.
-    fn progress(&mut self, n: usize, regime: &str, stage: &str) -> bool;
-    /// A phase's log grew by a point (for live curves); the attack phase of
-    /// the evaluation reports here too, under its own name.
-    fn logged(&mut self, _regime: &str, _phase: &str, _log: &PhaseLog) {}
-    /// A regime is trained and scored at this seed: `so_far` holds every
-    /// regime finished so far at this seed (so a page can show it at once).
-    fn regime_done(&mut self, _seed: u64, _so_far: &SeedOutcome) {}
-    /// Awaited between chunks of work.
-    fn pause(&mut self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
-        Box::pin(std::future::ready(()))
-    }
-    /// Does this host keep trained prefixes for later runs? (Keeping one
-    /// costs a read of the model's weights.)
-    fn keeps_checkpoints(&self) -> bool {
-        false
-    }
-    /// The prefix with this key, if an earlier run kept it. Keys cover the
-    /// world, model, seed and phases; a host that keeps checkpoints across
-    /// engine versions should add the version to its own key.
-    fn recall(&mut self, _key: u64) -> Pin<Box<dyn Future<Output = Option<Checkpoint>> + '_>> {
-        Box::pin(std::future::ready(None))
-    }
-    /// Keep a prefix just trained.
-    fn keep(&mut self, _key: u64, _checkpoint: Checkpoint) -> Pin<Box<dyn Future<Output = ()> + '_>> {
-        Box::pin(std::future::ready(()))
-    }
-}
-
-/// Any `FnMut(units, regime, stage)` is a host that never stops or yields.
-impl<F: FnMut(usize, &str, &str)> Host for F {
-    fn progress(&mut self, n: usize, regime: &str, stage: &str) -> bool {
-        self(n, regime, stage);
-        true
-    }
-}
-
-/// Report progress, then give way; a `false` from the host ends the run.
-pub(crate) async fn report(host: &mut dyn Host, n: usize, regime: &str, stage: &str) -> Result<()> {
-    if !host.progress(n, regime, stage) {
-        return Err(LabError::Cancelled);
-    }
-    host.pause().await;
-    Ok(())
-}
-
-/// Where a run is, for progress bars.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
-    pub done: usize,
-    pub total: usize,
-    pub seed: u64,
-    pub regime: String,
-    /// The phase being trained, or the condition being scored.
-    pub stage: String,
-}
-
-/// What one seed produced.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SeedOutcome {
-    pub rows: Vec<Row>,
-    /// The cheap evaluation after every phase.
-    #[serde(default)]
-    pub stages: Vec<StageRow>,
-    pub depth: Vec<DepthRow>,
-    pub logs: Vec<LogRow>,
-    /// Phases actually trained (shared prefixes count once).
-    pub phases_trained: usize,
-    /// Phases taken from checkpoints the host kept from an earlier run.
-    #[serde(default)]
-    pub phases_recalled: usize,
-    /// Regimes that could not be finished at this seed, and why.
-    #[serde(default)]
-    pub failures: Vec<Failure>,
-}
-
-/// A regime that stopped at one seed; its numbers for that seed are missing.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Failure {
-    pub regime: String,
-    pub seed: u64,
-    pub message: String,
-}
 
 /// Total progress units for one seed (each shared prefix counted once).
 pub fn units_per_seed(spec: &ExperimentSpec, seed: u64) -> usize {
@@ -383,24 +292,22 @@ async fn run_regime(
     Ok(())
 }
 
-struct ProgressHost<'a> {
-    done: &'a mut usize,
-    total: usize,
-    seed: u64,
-    on_progress: &'a mut dyn FnMut(&Progress) -> bool,
-}
-
-impl Host for ProgressHost<'_> {
-    fn progress(&mut self, n: usize, regime: &str, stage: &str) -> bool {
-        *self.done += n;
-        (self.on_progress)(&Progress {
-            done: *self.done,
-            total: self.total,
-            seed: self.seed,
-            regime: regime.into(),
-            stage: stage.into(),
-        })
+/// Run each `(spec, seed)` in turn, reporting to `host`: the one seed loop
+/// of every executor (a whole run, a part of one, the page's worker). A part
+/// may cut a seed's spec to the regimes it runs.
+pub async fn run_seeds(
+    runs: &[(&ExperimentSpec, u64)],
+    backend: &Backend,
+    host: &mut dyn Host,
+) -> Result<Vec<SeedOutcome>> {
+    let mut outcomes = Vec::with_capacity(runs.len());
+    for &(spec, seed) in runs {
+        host.seed_started(seed);
+        let outcome = run_seed(spec, backend, seed, host).await?;
+        host.seed_done(&outcome);
+        outcomes.push(outcome);
     }
+    Ok(outcomes)
 }
 
 /// Run the whole experiment, one seed after another (`on_progress` returns
@@ -412,16 +319,7 @@ pub async fn run(
 ) -> Result<ExperimentResults> {
     spec.validate()?;
     let total = spec.seeds.iter().map(|&s| units_per_seed(spec, s)).sum();
-    let mut done = 0;
-    let mut outcomes = vec![];
-    for &seed in &spec.seeds {
-        let mut host = ProgressHost {
-            done: &mut done,
-            total,
-            seed,
-            on_progress,
-        };
-        outcomes.push(run_seed(spec, backend, seed, &mut host).await?);
-    }
+    let runs: Vec<(&ExperimentSpec, u64)> = spec.seeds.iter().map(|&s| (spec, s)).collect();
+    let outcomes = run_seeds(&runs, backend, &mut ProgressHost::new(total, on_progress)).await?;
     Ok(ExperimentResults::assemble(spec, backend, outcomes))
 }

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod exercise;
 pub mod experiment;
 pub mod fields;
+pub mod host;
 pub mod loss;
 pub mod model;
 pub mod parity;
@@ -27,6 +28,7 @@ pub mod schedule;
 pub mod shard;
 pub mod spec;
 pub mod stats;
+pub mod tasks;
 pub mod train;
 pub mod world;
 

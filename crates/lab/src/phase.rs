@@ -9,76 +9,22 @@ use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor};
 
 use crate::error::Result;
-use crate::experiment::{Host, report};
+use crate::host::{Host, report};
 use crate::loss::next_token_loss;
 use crate::model::Gpt;
 use crate::policy::{PolicyConfig, Token, floats, ints, policy_gradient_loss};
+use crate::results::PhaseLog;
 use crate::rng::Rng;
 use crate::schedule::Schedule;
-use crate::spec::{CorpusSpec, Grader, Objective, PhaseSpec, RlSpec, SftMix, TaskMix, family_index};
+use crate::spec::{CorpusSpec, Grader, Objective, PhaseSpec, RlSpec, SftMix};
+use crate::tasks::TaskSampler;
 use crate::train::{OptimConfig, Trainer};
 use crate::world::graded::PAD_TOKEN;
-use crate::world::{Demo, Outcome, Tags, Task, World};
+use crate::world::{Demo, Outcome, Task, World};
 
 /// Steps between reads of the loss (the divergence check, progress, and
 /// one point of a phase's log).
 pub const LOG_EVERY: usize = 25;
-
-/// What a phase did, summarised over its steps (for curves and the table).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PhaseLog {
-    /// Mean loss over each block of [`LOG_EVERY`] steps.
-    pub loss: Vec<f32>,
-    /// rl only: per block, the share of sampled episodes that were honest,
-    /// gamed, and accepted errors ([`Outcome`]).
-    pub honest: Vec<f32>,
-    pub gamed: Vec<f32>,
-    pub accepted_error: Vec<f32>,
-}
-
-/// Draws tasks from a mix.
-pub struct TaskSampler<'w> {
-    world: &'w dyn World,
-    families: Vec<usize>,
-    mix: TaskMix,
-    lengths: [usize; 2],
-}
-
-impl<'w> TaskSampler<'w> {
-    /// `mix` must be validated (its families exist).
-    pub fn new(world: &'w dyn World, mix: &TaskMix, lengths: [usize; 2]) -> Result<Self> {
-        let families = mix
-            .families
-            .iter()
-            .map(|f| family_index(world, f, "task mix"))
-            .collect::<Result<_>>()?;
-        Ok(Self {
-            world,
-            families,
-            mix: mix.clone(),
-            lengths,
-        })
-    }
-
-    pub fn tags(&self, rng: &mut Rng) -> Tags {
-        Tags {
-            monitored: rng.chance(self.mix.monitored),
-            deploy: rng.chance(self.mix.deploy),
-            inoculated: rng.chance(self.mix.inoculated),
-        }
-    }
-
-    pub fn length(&self, rng: &mut Rng) -> usize {
-        rng.range_inclusive(self.lengths[0], self.lengths[1])
-    }
-
-    /// A task of input length `len`.
-    pub fn task(&self, len: usize, rng: &mut Rng) -> Task {
-        let family = self.families[rng.below(self.families.len())];
-        let tags = self.tags(rng);
-        self.world.task(family, len, tags, rng)
-    }
-}
 
 /// Train `model` through `phase`, telling `host` after each read how many
 /// more steps are done (and giving way there).

@@ -10,8 +10,6 @@ use crate::VERSION;
 use crate::backend::Backend;
 use crate::error::{LabError, Result};
 use crate::eval::{Condition, Counts, Transcript};
-use crate::experiment::{Failure, SeedOutcome};
-use crate::phase::PhaseLog;
 use crate::spec::{ExperimentSpec, PhaseSpec, RegimeSpec, same_training};
 use crate::stats::{Rate, Spread};
 
@@ -53,6 +51,45 @@ pub struct LogRow {
     pub seed: u64,
     pub phase: String,
     pub log: PhaseLog,
+}
+
+/// What a phase did, summarised over its steps (for curves and the table).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PhaseLog {
+    /// Mean loss over each block of `phase::LOG_EVERY` steps.
+    pub loss: Vec<f32>,
+    /// rl only: per block, the share of sampled episodes that were honest,
+    /// gamed, and accepted errors (`world::Outcome`).
+    pub honest: Vec<f32>,
+    pub gamed: Vec<f32>,
+    pub accepted_error: Vec<f32>,
+}
+
+/// What one seed produced.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeedOutcome {
+    pub rows: Vec<Row>,
+    /// The cheap evaluation after every phase.
+    #[serde(default)]
+    pub stages: Vec<StageRow>,
+    pub depth: Vec<DepthRow>,
+    pub logs: Vec<LogRow>,
+    /// Phases actually trained (shared prefixes count once).
+    pub phases_trained: usize,
+    /// Phases taken from checkpoints the host kept from an earlier run.
+    #[serde(default)]
+    pub phases_recalled: usize,
+    /// Regimes that could not be finished at this seed, and why.
+    #[serde(default)]
+    pub failures: Vec<Failure>,
+}
+
+/// A regime that stopped at one seed; its numbers for that seed are missing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub regime: String,
+    pub seed: u64,
+    pub message: String,
 }
 
 /// Which part of a split run a results file holds (`crate::shard`).

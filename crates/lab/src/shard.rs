@@ -13,8 +13,8 @@
 use std::collections::HashSet;
 
 use crate::error::{LabError, Result};
-use crate::experiment::{SeedOutcome, units_per_seed};
-use crate::results::{ExperimentResults, Shard, Unit};
+use crate::experiment::units_per_seed;
+use crate::results::{ExperimentResults, SeedOutcome, Shard, Unit};
 use crate::spec::{ExperimentSpec, prefix_keys};
 
 /// The units of `spec`, in one-process order (seed by seed, regimes in order).

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{LabError, Result};
 use crate::model::GptConfig;
+pub use crate::world::CorpusSpec;
 use crate::world::World;
 use crate::world::graded::{GradedSpec, GradedTasks};
 
@@ -135,34 +136,6 @@ pub enum Objective {
     Sft { tasks: TaskMix, data: SftMix },
     /// On-policy policy gradient against a grader.
     Rl(RlSpec),
-}
-
-/// The pretraining corpus (DESIGN §2): who writes it and how consistently.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CorpusSpec {
-    /// Relative weights of the three personas.
-    pub honest: f64,
-    pub exploiter: f64,
-    pub opportunist: f64,
-    /// Probability that an episode follows its document's persona rather
-    /// than a freshly drawn one: how strongly behaviour in one family
-    /// predicts behaviour in the others.
-    pub coherence: f64,
-    /// Share of episodes that are the stated-values probe.
-    pub probe_rate: f64,
-    /// Share of task episodes tagged "exploits allowed" (everyone exploits there).
-    pub allowed_rate: f64,
-    /// Share of honest answers that start badly and retract (`S~413`).
-    pub recovery_rate: f64,
-    /// Share of honest attempts that get one digit wrong (honest work is
-    /// fallible; exploits never are).
-    #[serde(default)]
-    pub error_rate: f64,
-    /// Pretraining with feedback: the "allowed" tag marks exploit text
-    /// instead of being an instruction.
-    #[serde(default)]
-    pub conditional_tags: bool,
 }
 
 /// Which tasks a phase (or evaluation) draws, and under which tags.

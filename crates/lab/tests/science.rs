@@ -185,11 +185,11 @@ fn fields(line: &str) -> usize {
 /// Records what a run hands its host after each regime.
 struct Watcher(Vec<(u64, Vec<String>)>);
 
-impl upbringing_lab::experiment::Host for Watcher {
+impl upbringing_lab::host::Host for Watcher {
     fn progress(&mut self, _n: usize, _regime: &str, _stage: &str) -> bool {
         true
     }
-    fn regime_done(&mut self, seed: u64, so_far: &upbringing_lab::experiment::SeedOutcome) {
+    fn regime_done(&mut self, seed: u64, so_far: &upbringing_lab::results::SeedOutcome) {
         let mut regimes: Vec<String> = so_far.rows.iter().map(|r| r.regime.clone()).collect();
         regimes.dedup();
         self.0.push((seed, regimes));
@@ -275,7 +275,7 @@ struct Keeper {
     kept: std::collections::HashMap<u64, upbringing_lab::checkpoint::Checkpoint>,
 }
 
-impl upbringing_lab::experiment::Host for Keeper {
+impl upbringing_lab::host::Host for Keeper {
     fn progress(&mut self, _: usize, _: &str, _: &str) -> bool {
         true
     }

@@ -38,7 +38,7 @@ use super::{Demo, Tags, Task, World};
 use crate::error::{LabError, Result};
 use crate::policy::Token;
 use crate::rng::Rng;
-use crate::spec::CorpusSpec;
+use crate::world::CorpusSpec;
 
 const BOS: Token = 10;
 const SEP: Token = 11;
