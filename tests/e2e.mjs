@@ -105,7 +105,7 @@ async function train(page) {
 }
 
 for (const [mode, query, kind, drop] of [
-  ['webgpu', `?steps=${STEPS.webgpu}`, 'wgpu', 0.85],
+  ['webgpu', `?steps=${STEPS.webgpu}&backend=webgpu`, 'wgpu', 0.85],
   ['cpu', `?steps=${STEPS.cpu}&backend=cpu`, 'flex', 0.6],
 ]) {
   await check(`${mode}: trains and the loss falls`, async () => {
@@ -143,6 +143,16 @@ await check('a hand-edited link keeps defaults and says why', async () => {
   assert.ok(notices.some((n) => n.includes('<img')), 'the bad value is shown as text');
   assert.equal(await page.$('img'), null, 'nothing from the link became markup');
   assert.match(await page.textContent('#demo-line'), /300 steps/);
+  await page.close();
+});
+
+await check('backend: by default both are timed and the faster trains (here the CPU fallback beats SwiftShader), and the page says why', async () => {
+  const { page } = await openPage('');
+  const text = await page.textContent('#backend');
+  results.runs.autoBackend = { backend: text };
+  console.log('     ' + JSON.stringify(results.runs.autoBackend));
+  assert.equal(await page.getAttribute('#backend', 'data-kind'), 'flex', text);
+  assert.match(text, /measured faster here: [\d.]+ steps\/s against [\d.]+ on WebGPU \(.*swiftshader/i);
   await page.close();
 });
 
@@ -538,12 +548,18 @@ await check('keyboard: Tab alone reaches Run, and Enter on a heatmap cell opens 
   await page.close();
 });
 
-await check('embed: the page\'s own embed code, pasted twice, trains in turns (one run at a time)', async () => {
+// The iframe the full page writes for `query` ("Copy embed code").
+async function embedCode(query) {
   const full = await browser.newPage();
-  await full.goto(base + '?backend=cpu&preset=quick&smoke=1');
+  await full.goto(base + query);
   await full.click('#copy-embed');
   const code = await full.inputValue('#embed-code');
   await full.close();
+  return code;
+}
+
+await check('embed: the page\'s own embed code, pasted twice, trains in turns (one run at a time)', async () => {
+  const code = await embedCode('?backend=cpu&preset=quick&smoke=1');
   // The code pasted twice into a page of the same site.
   const page = await browser.newPage({ viewport: { width: 800, height: 1200 } });
   await page.goto(base + 'a-blog-post');
@@ -560,11 +576,7 @@ await check('embed: the page\'s own embed code, pasted twice, trains in turns (o
 });
 
 await check('embed: on another site (a third-party frame whose storage the browser refuses), the embed still trains', async () => {
-  const full = await browser.newPage();
-  await full.goto(base + '?backend=cpu&preset=quick&smoke=1');
-  await full.click('#copy-embed');
-  const code = await full.inputValue('#embed-code');
-  await full.close();
+  const code = await embedCode('?backend=cpu&preset=quick&smoke=1');
   const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -600,7 +612,7 @@ await check('playground: a shortened experiment trains and is scored on WebGPU (
   // SwiftShader runs WebGPU on the CPU at well under a step a second, so the
   // experiment is cut to one regime, a few steps and episodes, and goes in by
   // link (the page's own format: deflated JSON, base64url).
-  const { page, errors } = await openPage(`?spec=${await webgpuCheckLink(1)}`);
+  const { page, errors } = await openPage(`?spec=${await webgpuCheckLink(1)}&backend=webgpu`);
   assert.equal(await page.getAttribute('#backend', 'data-kind'), 'wgpu');
   assert.equal(await page.$$eval('.notice', (n) => n.length), 0, 'the link is accepted');
   const t0 = Date.now();
@@ -618,7 +630,7 @@ await check('playground: a shortened experiment trains and is scored on WebGPU (
 });
 
 await check('lost GPU: a device destroyed mid-run ends the run with a message, and finished regimes stay', async () => {
-  const { page, errors } = await openPage(`?spec=${await webgpuCheckLink(2)}`);
+  const { page, errors } = await openPage(`?spec=${await webgpuCheckLink(2)}&backend=webgpu`);
   assert.equal(await page.getAttribute('#backend', 'data-kind'), 'wgpu');
   await page.click('#run');
   // The first regime is scored; then the worker's next GPU command destroys

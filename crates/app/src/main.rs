@@ -1028,16 +1028,24 @@ mod page {
         fn view_backend(&self) -> Html {
             let s = &self.state;
             match &s.backend {
-                None => html! { <p id="backend" class="backend" data-kind="">{ "Looking for WebGPU…" }</p> },
+                None => {
+                    html! { <p id="backend" class="backend" data-kind="">{ "Looking for WebGPU, and timing it against the CPU…" }</p> }
+                }
                 Some(b) => {
                     let what = match b.kind {
                         BackendKind::Wgpu => format!("Training on the GPU (WebGPU): {}", b.label),
                         BackendKind::Flex => format!("Training on the CPU fallback: {}", b.label),
                     };
                     let why = match (&b.fallback_reason, s.settings.backend) {
-                        (Some(r), _) => format!(" — no GPU: {r}"),
+                        (Some(r), _) => format!(" — {r}"),
                         (None, BackendChoice::Cpu) if b.kind == BackendKind::Flex => {
                             " — forced by ?backend=cpu".into()
+                        }
+                        (None, BackendChoice::Gpu) if b.kind == BackendKind::Wgpu => {
+                            " — forced by ?backend=webgpu".into()
+                        }
+                        (None, BackendChoice::Auto) if b.kind == BackendKind::Wgpu => {
+                            " — measured faster here than the CPU fallback".into()
                         }
                         _ => String::new(),
                     };

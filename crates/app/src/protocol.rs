@@ -12,8 +12,12 @@ use wasm_bindgen::{JsCast, JsValue};
 /// Which device the page asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BackendChoice {
-    /// WebGPU when the browser has it, else the CPU fallback.
+    /// Whichever trains faster here, measured at start: WebGPU when the
+    /// browser has it and it wins (a software adapter usually loses), else
+    /// the CPU fallback.
     Auto,
+    /// WebGPU whenever the browser has it, measured or not (`?backend=webgpu`).
+    Gpu,
     /// The CPU fallback (burn flex in wasm), even where WebGPU exists.
     Cpu,
 }

@@ -72,8 +72,9 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
         match key {
             "backend" => match value {
                 "cpu" | "flex" => s.backend = BackendChoice::Cpu,
-                "auto" | "gpu" | "webgpu" => s.backend = BackendChoice::Auto,
-                _ => problems.push(format!("ignored backend={shown}: expected cpu or auto")),
+                "auto" => s.backend = BackendChoice::Auto,
+                "gpu" | "webgpu" => s.backend = BackendChoice::Gpu,
+                _ => problems.push(format!("ignored backend={shown}: expected cpu, webgpu or auto")),
             },
             "steps" => number(&mut s.demo.steps, 5000),
             "batch" => number(&mut s.demo.batch_size, 256),

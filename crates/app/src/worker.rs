@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use upbringing_lab::checkpoint::Checkpoint;
-use upbringing_lab::demo::DemoRun;
+use upbringing_lab::demo::{DemoConfig, DemoRun};
 use upbringing_lab::experiment;
 use upbringing_lab::host::{Host, Progress};
 use upbringing_lab::results::ExperimentResults;
@@ -108,12 +108,15 @@ impl Worker for TrainerWorker {
 async fn init(shared: &Shared, choice: BackendChoice) -> BackendInfo {
     let (backend, fallback_reason) = match choice {
         BackendChoice::Cpu => (Backend::flex(), None),
-        BackendChoice::Auto => match Backend::wgpu().await {
+        BackendChoice::Gpu | BackendChoice::Auto => match Backend::wgpu().await {
             Ok(mut b) => {
                 if let Some(words) = browser_adapter_words().await {
                     b.label = format!("{words} ({})", b.label);
                 }
-                (b, None)
+                match choice {
+                    BackendChoice::Auto => faster(b).await,
+                    _ => (b, None),
+                }
             }
             Err(e) => (Backend::flex(), Some(e.to_string())),
         },
@@ -371,6 +374,49 @@ fn next_chunk(chunk: usize, ms: f64, kind: BackendKind) -> usize {
     };
     let per_step = (ms / chunk as f64).max(0.1);
     ((target / per_step) as usize).clamp(1, 50)
+}
+
+/// Steps timed on each backend before choosing (after one untimed step,
+/// which compiles the GPU's shaders).
+const TIMED_STEPS: usize = 2;
+
+/// Seconds per training step of the warm-up demo's model on `backend`, or
+/// `None` if it failed (a GPU that cannot train is no choice).
+async fn seconds_per_step(backend: &Backend) -> Option<f64> {
+    let mut run = DemoRun::new(DemoConfig::default(), backend.clone()).ok()?;
+    run.advance(1).await.ok()?;
+    let start = now_ms();
+    run.advance(TIMED_STEPS).await.ok()?;
+    Some((now_ms() - start) / 1000.0 / TIMED_STEPS as f64)
+}
+
+/// WebGPU or the CPU fallback, whichever trains faster here. A software
+/// WebGPU adapter (SwiftShader, llvmpipe) is often tens of times slower than
+/// the CPU fallback; a real GPU may be slower too for a model this small.
+/// The warm-up demo's model stands in for every design (the same code
+/// paths, a typical size).
+async fn faster(gpu: Backend) -> (Backend, Option<String>) {
+    let cpu = Backend::flex();
+    let (on_gpu, on_cpu) = (seconds_per_step(&gpu).await, seconds_per_step(&cpu).await);
+    match (on_gpu, on_cpu) {
+        (Some(g), Some(c)) if c < g => (
+            cpu,
+            Some(format!(
+                "measured faster here: {:.1} steps/s against {:.1} on WebGPU ({}); ?backend=webgpu uses WebGPU anyway",
+                1.0 / c,
+                1.0 / g,
+                gpu.label
+            )),
+        ),
+        (None, Some(_)) => (
+            cpu,
+            Some(format!(
+                "WebGPU ({}) could not train here; ?backend=webgpu tries anyway",
+                gpu.label
+            )),
+        ),
+        _ => (gpu, None),
+    }
 }
 
 fn now_ms() -> f64 {
