@@ -309,6 +309,14 @@ async fn run_experiment(
     if let Err(e) = spec.validate() {
         return Report::Failed(e.to_string());
     }
+    if let Some(sweep) = &spec.sweep {
+        return Report::Failed(format!(
+            "this experiment sweeps {} over {} values: the page runs single experiments; run it with \
+             `upbringing run --spec FILE`",
+            sweep.setting,
+            sweep.values.len()
+        ));
+    }
     let started = now_ms();
     let total = spec
         .seeds

@@ -14,6 +14,7 @@ use upbringing_lab::demo::{DemoConfig, DemoRun};
 use upbringing_lab::host::ProgressHost;
 use upbringing_lab::results::{ExperimentResults, Metric};
 use upbringing_lab::spec::ExperimentSpec;
+use upbringing_lab::sweep::{self, SweepResults};
 use upbringing_lab::{Backend, BackendKind, VERSION, analysis, exercise, experiment, presets, shard};
 
 #[derive(Parser)]
@@ -222,6 +223,22 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let backend = backend(&name)?;
             let label = format!("{} ({threads} threads)", backend.label);
             let backend = Backend { label, ..backend };
+            if spec.sweep.is_some() {
+                if shard.is_some() {
+                    return Err(
+                        "a sweep runs whole here; --shard splits single experiments (give each value its \
+                                own spec to split it)"
+                            .into(),
+                    );
+                }
+                return run_sweep(
+                    &spec,
+                    &backend,
+                    jobs.unwrap_or(threads),
+                    out.as_deref(),
+                    csv.as_deref(),
+                );
+            }
             let results = match shard {
                 Some(k_of_n) => run_shard(&spec, &backend, &k_of_n)?,
                 None => {
@@ -255,6 +272,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let text = std::fs::read_to_string(&results)
                 .map_err(|e| format!("cannot read {}: {e}", results.display()))?;
+            // A sweep's file holds one results per value: its report is the dose-response table.
+            if serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v.get("points").is_some()) {
+                let sweep =
+                    SweepResults::from_json(&text).map_err(|e| format!("{}: {e}", results.display()))?;
+                print!("{}", sweep.table());
+                return Ok(());
+            }
             let results = upbringing_lab::results::ExperimentResults::from_json(&text)
                 .map_err(|e| format!("{}: {e}", results.display()))?;
             if let Some([a, b]) = compare.as_deref() {
@@ -449,6 +473,36 @@ fn run_here(
     Ok(pollster::block_on(experiment::run_seeds(
         runs, backend, &mut host,
     ))?)
+}
+
+/// Every value of a sweep, one experiment after another; prints the
+/// dose-response table and writes the sweep's results file.
+fn run_sweep(
+    spec: &ExperimentSpec,
+    backend: &Backend,
+    jobs: usize,
+    out: Option<&std::path::Path>,
+    csv: Option<&std::path::Path>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let points = sweep::points(spec)?;
+    let mut results = vec![];
+    for (i, (value, point)) in points.iter().enumerate() {
+        let setting = spec.sweep.as_ref().map_or("", |s| s.setting.as_str());
+        eprintln!("sweep {}/{}: {setting} = {value}", i + 1, points.len());
+        results.push(run_experiment(point, backend, jobs.clamp(1, point.seeds.len()))?);
+    }
+    let file = SweepResults::new(spec, results)?;
+    print!("{}", file.table());
+    if let Some(path) = out {
+        std::fs::write(path, serde_json::to_string_pretty(&file)?)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = csv {
+        std::fs::write(path, file.csv()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 /// Print the table; write the JSON and the CSV where asked.

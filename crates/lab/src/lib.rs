@@ -28,6 +28,7 @@ pub mod schedule;
 pub mod shard;
 pub mod spec;
 pub mod stats;
+pub mod sweep;
 pub mod tasks;
 pub mod train;
 pub mod world;

@@ -356,6 +356,7 @@ fn experiment(name: &str, description: &str, b: Budget, regimes: Vec<RegimeSpec>
             block_size: 32,
         },
         regimes,
+        sweep: None,
         eval: EvalSpec {
             episodes: b.episodes,
             probes: b.episodes / 2,

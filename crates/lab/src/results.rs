@@ -939,7 +939,7 @@ fn capitalised(s: &str) -> String {
 
 /// A CSV field: quoted when it holds a separator, a quote or a line break,
 /// and prefixed with `'` when a spreadsheet would read it as a formula.
-fn quote(field: &str) -> String {
+pub(crate) fn quote(field: &str) -> String {
     // Spreadsheets skip leading spaces before a formula sign, and some read
     // the full-width signs as formulas too.
     let formula = [

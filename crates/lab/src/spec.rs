@@ -30,6 +30,51 @@ pub struct ExperimentSpec {
     pub regimes: Vec<RegimeSpec>,
     pub eval: EvalSpec,
     pub seeds: Vec<u64>,
+    /// One setting swept over values (`sweep.rs`): the spec then stands for
+    /// one experiment per value. Absent from specs without one, so their
+    /// JSON, keys and links are as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<Sweep>,
+}
+
+/// Most values in one sweep: each is a whole experiment.
+pub const MAX_SWEEP_VALUES: usize = 16;
+/// Longest setting name or value read (names are a few words; values numbers).
+pub const MAX_SWEEP_TEXT: usize = 64;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+/// One setting of an experiment swept over values (see `sweep.rs`).
+pub struct Sweep {
+    /// The setting, e.g. `r2.p3.steps` or `model.d_model`.
+    pub setting: String,
+    /// Its values, as the designer would type them (`40`, `1/6`, `4-6`).
+    pub values: Vec<String>,
+}
+
+impl Sweep {
+    /// The shape of the sweep alone (what `ExperimentSpec::validate` can
+    /// check without expanding it; `sweep::points` checks each experiment).
+    pub fn check_shape(&self) -> std::result::Result<(), String> {
+        if !(1..=MAX_SWEEP_VALUES).contains(&self.values.len()) {
+            return Err(format!(
+                "sweep: 1 to {MAX_SWEEP_VALUES} values (MAX_SWEEP_VALUES: each is a whole experiment), got {}",
+                self.values.len()
+            ));
+        }
+        let long = |t: &String| t.chars().count() > MAX_SWEEP_TEXT;
+        if long(&self.setting) || self.values.iter().any(long) {
+            return Err(format!(
+                "sweep: names and values are at most {MAX_SWEEP_TEXT} characters (MAX_SWEEP_TEXT)"
+            ));
+        }
+        for (i, v) in self.values.iter().enumerate() {
+            if self.values[..i].iter().any(|w| w.trim() == v.trim()) {
+                return Err(format!("sweep: the value {v:?} is listed twice"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Which world, with its settings.
@@ -420,6 +465,9 @@ impl ExperimentSpec {
 
     /// Every regime trains and evaluates without surprises, or a specific error.
     pub fn validate(&self) -> Result<()> {
+        if let Some(sweep) = &self.sweep {
+            sweep.check_shape().map_err(LabError::Spec)?;
+        }
         if self.version != SPEC_VERSION {
             return bad(format!(
                 "spec version {} is not supported (this engine reads version {SPEC_VERSION})",
