@@ -78,4 +78,8 @@ version_assets() {
   mv "$dist/worker.js" "$dist/worker_bg.wasm" "$dist/precomputed" "$dist/v/$hash/"
   cp -r "$dist/snippets" "$dist/v/$hash/"
   sed -i "s|<head>|<head>\n    <meta name=\"upbringing-assets\" content=\"v/$hash/\" />|" "$dist/index.html"
+  if ! grep -q "name=\"upbringing-assets\" content=\"v/$hash/\"" "$dist/index.html"; then
+    echo "version_assets: could not name v/$hash/ in $dist/index.html (has trunk's <head> changed?)" >&2
+    return 1
+  fi
 }

@@ -23,16 +23,14 @@ function open(db, stores) {
   if (!opened.has(db)) {
     opened.set(db, new Promise((resolve, reject) => {
       const req = indexedDB.open(db, 1);
-      let created = false;
       req.onupgradeneeded = () => {
-        created = true;
         for (const s of stores) req.result.createObjectStore(s);
       };
       req.onsuccess = () => {
         const conn = req.result;
         // Let "clear" or a newer page's upgrade close us instead of blocking.
         conn.onversionchange = () => { conn.close(); opened.delete(db); };
-        resolve(db === LEDGER && created ? counted(conn) : conn);
+        resolve(db === LEDGER ? counted(conn) : conn);
       };
       req.onerror = () => { opened.delete(db); reject(req.error); };
     }));
@@ -68,9 +66,16 @@ function weight(value) {
   return bytes;
 }
 
-// A ledger created now: record what is already kept (an older page's
-// entries), as least recently used, so it counts against the budget too.
+// Until a ledger has counted what is already kept (an older page's entries),
+// record those as least recently used, so they count against the budget too.
+// Entries the ledger already has are left as they are; a scan cut short (a
+// closed tab) runs again next time, as the flag is written last.
 async function counted(conn) {
+  try {
+    if (await done(conn.transaction('settings').objectStore('settings').get('counted'))) return conn;
+  } catch {
+    return conn;
+  }
   for (const [db, store] of KNOWN) {
     try {
       const source = await open(db, [store]);
@@ -86,11 +91,24 @@ async function counted(conn) {
         req.onerror = () => reject(req.error);
       });
       const tx = conn.transaction('entries', 'readwrite');
-      for (const e of entries) tx.objectStore('entries').put(e, ledgerKey(e.db, e.store, e.key));
+      const ledgerEntries = tx.objectStore('entries');
+      for (const e of entries) {
+        const k = ledgerKey(e.db, e.store, e.key);
+        ledgerEntries.get(k).onsuccess = (ev) => {
+          if (ev.target.result === undefined) ledgerEntries.put(e, k);
+        };
+      }
       await finished(tx);
     } catch (e) {
       console.warn(`upbringing: could not count what ${db} keeps`, e);
     }
+  }
+  try {
+    const tx = conn.transaction('settings', 'readwrite');
+    tx.objectStore('settings').put(true, 'counted');
+    await finished(tx);
+  } catch (e) {
+    console.warn('upbringing: could not mark the storage ledger counted', e);
   }
   return conn;
 }
@@ -137,10 +155,17 @@ async function record(db, store, key, bytes) {
 }
 
 export async function idb_get(db, store, key) {
+  let value;
   try {
-    const value = await done((await open(db, [store])).transaction(store).objectStore(store).get(key));
-    if (value !== null) {
-      // Used now: the last to be evicted. Best effort, not awaited by the caller's result.
+    value = await done((await open(db, [store])).transaction(store).objectStore(store).get(key));
+  } catch (e) {
+    console.warn(`upbringing: could not read from ${db}`, e);
+    return null;
+  }
+  if (value !== null) {
+    // Used now: the last to be evicted. Best effort: a ledger that fails
+    // costs the order of eviction, never the value.
+    try {
       const tx = (await ledger()).transaction('entries', 'readwrite');
       const entries = tx.objectStore('entries');
       const k = ledgerKey(db, store, key);
@@ -148,42 +173,61 @@ export async function idb_get(db, store, key) {
         const e = ev.target.result ?? { db, store, key, bytes: weight(value) };
         entries.put({ ...e, used: Date.now() }, k);
       };
+    } catch (e) {
+      console.warn('upbringing: could not update the storage ledger', e);
     }
-    return value;
-  } catch (e) {
-    console.warn(`upbringing: could not read from ${db}`, e);
-    return null;
   }
+  return value;
 }
 
 // Keep `value` under `key`; returns "" when kept, else why not (for the page to say).
 export async function idb_put(db, store, key, value) {
   const bytes = weight(value);
   const k = ledgerKey(db, store, key);
+  const limit = await quota();
+  if (bytes > limit) return `it needs ${mb(bytes)} and this browser keeps at most ${mb(limit)}`;
+  // In the ledger first, as used now: eviction elsewhere (the page or the
+  // worker) then never picks the value being written.
   try {
-    const limit = await quota();
-    if (bytes > limit) return `it needs ${mb(bytes)} and this browser keeps at most ${mb(limit)}`;
-    const put = async () => done((await open(db, [store])).transaction(store, 'readwrite').objectStore(store).put(value, key));
-    try {
-      await put();
-    } catch (e) {
-      if (e?.name !== 'QuotaExceededError') throw e;
+    await record(db, store, key, bytes);
+  } catch (e) {
+    console.warn('upbringing: could not update the storage ledger', e);
+  }
+  // Kept only once the transaction commits: browsers check quota there,
+  // not when the request is made (some also throw at once).
+  const put = async () => {
+    const tx = (await open(db, [store])).transaction(store, 'readwrite');
+    tx.objectStore(store).put(value, key);
+    await finished(tx);
+  };
+  const full = (e) => e?.name === 'QuotaExceededError';
+  let why = '';
+  try {
+    await put();
+  } catch (e) {
+    if (full(e)) {
       // The browser's own limit (disk, origin quota): make room, try once more.
-      await evict(0, k);
       try {
+        await evict(0, k);
         await put();
       } catch (again) {
-        if (again?.name === 'QuotaExceededError') return "this browser's storage is full";
-        throw again;
+        why = full(again) ? "this browser's storage is full" : `this browser refused to store it (${again?.name ?? again})`;
       }
+    } else {
+      why = `this browser refused to store it (${e?.name ?? e})`;
     }
-    await record(db, store, key, bytes);
-    await evict(limit, k);
-    return '';
-  } catch (e) {
-    console.warn(`upbringing: could not keep in ${db}`, e);
-    return `this browser refused to store it (${e?.name ?? e})`;
   }
+  try {
+    if (why) {
+      console.warn(`upbringing: could not keep in ${db}: ${why}`);
+      await done((await ledger()).transaction('entries', 'readwrite').objectStore('entries').delete(k));
+    } else {
+      await evict(limit, k);
+    }
+  } catch (e) {
+    console.warn('upbringing: could not update the storage ledger', e);
+  }
+  return why;
 }
 
 const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;

@@ -350,10 +350,16 @@ mod page {
                 }
                 Msg::WorkerDied(why) => {
                     const MAX_RESPAWNS: u32 = 3;
+                    // Died before it had a device (choosing one crashed it,
+                    // e.g. a broken GPU driver): the next one takes the CPU.
+                    let choice = match self.state.backend.take() {
+                        Some(_) => self.state.settings.backend,
+                        None => BackendChoice::Cpu,
+                    };
                     let message = if self.respawns < MAX_RESPAWNS {
                         self.respawns += 1;
                         self.worker = spawn_worker(ctx);
-                        self.worker.send(Request::Init(self.state.settings.backend));
+                        self.worker.send(Request::Init(choice));
                         format!(
                             "the training worker stopped ({why}); it may have run out of memory. A fresh one has started: Run again, or try a smaller design"
                         )

@@ -384,6 +384,9 @@ fn next_chunk(chunk: usize, ms: f64, kind: BackendKind) -> usize {
     ((target / per_step) as usize).clamp(1, 50)
 }
 
+/// Longest the GPU's timing may take at start (see `faster`).
+const GPU_TIMING_LIMIT_MS: i32 = 60_000;
+
 /// Steps timed on each backend before choosing (after one untimed step,
 /// which compiles the GPU's shaders).
 const TIMED_STEPS: usize = 2;
@@ -405,7 +408,12 @@ async fn seconds_per_step(backend: &Backend) -> Option<f64> {
 /// paths, a typical size).
 async fn faster(gpu: Backend) -> (Backend, Option<String>) {
     let cpu = Backend::flex();
-    let (on_gpu, on_cpu) = (seconds_per_step(&gpu).await, seconds_per_step(&cpu).await);
+    // SwiftShader takes ~12 s here (shader compiles, then 2 steps); a GPU
+    // that has not trained 3 steps in a minute has lost anyway.
+    let on_gpu = within(GPU_TIMING_LIMIT_MS, seconds_per_step(&gpu))
+        .await
+        .flatten();
+    let on_cpu = seconds_per_step(&cpu).await;
     match (on_gpu, on_cpu) {
         (Some(g), Some(c)) if c < g => (
             cpu,
@@ -419,8 +427,9 @@ async fn faster(gpu: Backend) -> (Backend, Option<String>) {
         (None, Some(_)) => (
             cpu,
             Some(format!(
-                "WebGPU ({}) could not train here; ?backend=webgpu tries anyway",
-                gpu.label
+                "WebGPU ({}) could not train three steps here within {} s; ?backend=webgpu tries anyway",
+                gpu.label,
+                GPU_TIMING_LIMIT_MS / 1000
             )),
         ),
         _ => (gpu, None),
@@ -433,9 +442,30 @@ fn now_ms() -> f64 {
 
 /// Let the worker's event loop run (a `Cancel` may be waiting).
 async fn yield_now() {
+    sleep_ms(0).await;
+}
+
+async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-        let _ = global.set_timeout_with_callback(&resolve);
+        let _ = global.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// `work`'s output, or `None` if it has not finished within `ms` (it is
+/// then dropped: a GPU that never answers must not hold up the page).
+async fn within<T>(ms: i32, work: impl Future<Output = T>) -> Option<T> {
+    let mut work = std::pin::pin!(work);
+    let mut timer = std::pin::pin!(sleep_ms(ms));
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(v) = work.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(v));
+        }
+        match timer.as_mut().poll(cx) {
+            std::task::Poll::Ready(()) => std::task::Poll::Ready(None),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    })
+    .await
 }
