@@ -493,13 +493,17 @@ fn run_sweep(
     }
     let file = SweepResults::new(spec, results)?;
     print!("{}", file.table());
-    if let Some(path) = out {
-        std::fs::write(path, serde_json::to_string_pretty(&file)?)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!("wrote {}", path.display());
-    }
-    if let Some(path) = csv {
-        std::fs::write(path, file.csv()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write_to(out, || Ok(serde_json::to_string_pretty(&file)?))?;
+    write_to(csv, || Ok(file.csv()))
+}
+
+/// Write `text()` to `path`, if one was given, and say so.
+fn write_to(
+    path: Option<&std::path::Path>,
+    text: impl FnOnce() -> Result<String, Box<dyn std::error::Error>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(path) = path {
+        std::fs::write(path, text()?).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())
@@ -513,16 +517,8 @@ fn write_results(
 ) -> Result<(), Box<dyn std::error::Error>> {
     println!("{}", results.table());
     println!("took {:.0} s", results.seconds);
-    if let Some(path) = out {
-        std::fs::write(path, serde_json::to_string_pretty(results)?)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!("wrote {}", path.display());
-    }
-    if let Some(path) = csv {
-        std::fs::write(path, results.csv()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    write_to(out, || Ok(serde_json::to_string_pretty(results)?))?;
+    write_to(csv, || Ok(results.csv()))
 }
 
 fn run_experiment(
