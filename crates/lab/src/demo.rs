@@ -159,12 +159,7 @@ impl DemoRun {
         config.validate()?;
         let device = backend.device.clone().autodiff();
         let model = config.model().init_seeded(&device, config.seed);
-        let schedule = Schedule {
-            lr: config.lr,
-            warmup_steps: config.steps / 20,
-            total_steps: config.steps,
-            min_lr_ratio: 0.1,
-        };
+        let schedule = Schedule::for_run(config.lr, config.steps);
         let trainer = Trainer::new(model, OptimConfig::new(schedule));
         Ok(Self {
             rng: Rng::new(config.seed).fork(1),

@@ -39,12 +39,7 @@ pub async fn train_phase(
 ) -> Result<(Gpt, PhaseLog)> {
     let mut rng = Rng::new(seed);
     let mut sample_rng = rng.fork(1);
-    let schedule = Schedule {
-        lr: phase.lr,
-        warmup_steps: phase.steps / 20,
-        total_steps: phase.steps,
-        min_lr_ratio: 0.1,
-    };
+    let schedule = Schedule::for_run(phase.lr, phase.steps);
     let reference = match &phase.objective {
         Objective::Rl(rl) if rl.kl > 0.0 => Some(model.valid()),
         _ => None,

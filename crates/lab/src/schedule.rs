@@ -2,6 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Warm-up lasts `steps / WARMUP_DIVISOR` steps (5%).
+const WARMUP_DIVISOR: usize = 20;
+/// The cosine's floor as a fraction of the peak (nanoGPT's).
+const MIN_LR_RATIO: f64 = 0.1;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Schedule {
     /// Peak learning rate.
@@ -22,6 +27,18 @@ impl Schedule {
             warmup_steps: 0,
             total_steps: 0,
             min_lr_ratio: 1.0,
+        }
+    }
+
+    /// The schedule every training run uses (phases and the warm-up demo):
+    /// warm up over the first 5% of `steps` (nanoGPT's ratio, scaled to
+    /// our short runs), then cosine down to a tenth of `lr` at the end.
+    pub fn for_run(lr: f64, steps: usize) -> Self {
+        Self {
+            lr,
+            warmup_steps: steps / WARMUP_DIVISOR,
+            total_steps: steps,
+            min_lr_ratio: MIN_LR_RATIO,
         }
     }
 
@@ -56,6 +73,13 @@ mod tests {
         assert!((s.lr_at(9) - 1e-3).abs() < 1e-12);
         assert!((s.lr_at(10) - 1e-3).abs() < 1e-12);
         assert!((s.lr_at(60) - 5.5e-4).abs() < 1e-9); // half way: mean of peak and floor
+        assert_eq!(
+            Schedule::for_run(1e-3, 200),
+            Schedule {
+                total_steps: 200,
+                ..s
+            }
+        );
         assert!((s.lr_at(110) - 1e-4).abs() < 1e-12);
         assert!((s.lr_at(500) - 1e-4).abs() < 1e-12);
         assert!((Schedule::constant(3e-4).lr_at(1000) - 3e-4).abs() < 1e-15);
