@@ -807,3 +807,55 @@ fn csv_from_the_page_neutralises_formulas_in_every_text_field() {
     }
     println!("csv: {} rows, {fields} fields, none a formula", rows.len() - 1);
 }
+
+/// Results files mutated at random (the lab's generator) through the page's
+/// door (`Playground::import`, which checks them as the engine does) and,
+/// when accepted, through everything the page draws from results. Nothing
+/// may panic; a refusal says why.
+#[test]
+fn mutated_results_files_are_refused_with_a_reason_or_survive_every_page_view() {
+    const CASES: usize = 1500;
+    let text = |name: &str| {
+        let path = format!("{}/../../web/precomputed/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(path).unwrap()
+    };
+    let bases: Vec<Value> = ["quick", "inoculation"]
+        .map(|n| serde_json::from_str(&text(n)).unwrap())
+        .to_vec();
+    let (accepted, refused) = upbringing_lab::fuzz::fuzz(CASES, 0x9a6e, &bases, |file| {
+        let mut p = Playground::with_spec("quick", presets::preset("quick").unwrap(), false);
+        match p.import(file) {
+            Ok(()) => {
+                let (results, _) = p.results.as_ref().expect("an imported file is shown");
+                for m in Metric::ALL {
+                    let _ = heatmap(results, m);
+                }
+                let _ = takeaway(results);
+                for s in Series::ALL {
+                    let _ = curves::from_results(results, s);
+                }
+                for (r, share) in by_regime(results) {
+                    let _ = share.mean_depth(r);
+                    let _ = share.stage(
+                        r,
+                        0,
+                        Condition::InDistribution,
+                        upbringing_lab::results::Metric::Gamed,
+                    );
+                }
+                let _ = p.card_actions();
+                let _ = p.verdict();
+                let _ = results.csv();
+                true
+            }
+            Err(why) => {
+                assert!(!why.trim().is_empty(), "a refusal says why");
+                false
+            }
+        }
+    });
+    println!(
+        "results files through the page: {CASES} mutated, {accepted} accepted (every view drawn), {refused} refused"
+    );
+    assert!(accepted > 0 && refused > 0, "both doors exercised");
+}

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod exercise;
 pub mod experiment;
 pub mod fields;
+pub mod fuzz;
 pub mod host;
 pub mod loss;
 pub mod model;
