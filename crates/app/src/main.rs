@@ -74,8 +74,10 @@ mod page {
         Import(String),
         /// No other Upbringing on this page is training now: start ours.
         Granted(lock::RunLock),
-        /// What this browser keeps, after a change (and why a result was not kept).
-        Storage(idb::Usage, Option<String>),
+        /// What this browser keeps, read after a change.
+        Storage(idb::Usage),
+        /// A finished run's results were kept, or why not.
+        Saved(Result<(), String>),
         /// The training worker died without reporting (its uncaught error).
         WorkerDied(String),
         /// The visitor's storage budget, in MB.
@@ -226,7 +228,7 @@ mod page {
                 respawns: 0,
             };
             app.look_up_stored(ctx);
-            refresh_storage(ctx, None);
+            refresh_storage(ctx);
             app
         }
 
@@ -262,15 +264,13 @@ mod page {
                             .as_ref()
                             .is_some_and(|(r, _)| r.failures.is_empty())
                     {
-                        ctx.link().send_future(async move {
-                            let why = store::save(&key, &json).await.err();
-                            Msg::Storage(idb::usage().await, why)
-                        });
+                        ctx.link()
+                            .send_future(async move { Msg::Saved(store::save(&key, &json).await) });
                     }
                     if !self.playground.running() && self.run_lock.take().is_some() {
                         // The run ended (the lock lets the next run on this
                         // page start): the worker kept its trained phases.
-                        refresh_storage(ctx, None);
+                        refresh_storage(ctx);
                     }
                     None
                 }
@@ -308,6 +308,7 @@ mod page {
                 }
                 Msg::Granted(lock) => {
                     self.waiting = false;
+                    self.not_kept = None; // about the previous run
                     self.run_started_ms = js_sys::Date::now();
                     self.run_key = Some(self.playground.run_spec().results_key());
                     let request = Rc::make_mut(&mut self.playground).start();
@@ -370,17 +371,19 @@ mod page {
                     ctx.link().send_message(Msg::Report(Report::Failed(message)));
                     None
                 }
-                Msg::Storage(usage, not_kept) => {
+                Msg::Storage(usage) => {
                     self.storage = usage;
-                    if not_kept.is_some() {
-                        self.not_kept = not_kept;
-                    }
+                    None
+                }
+                Msg::Saved(kept) => {
+                    self.not_kept = kept.err();
+                    refresh_storage(ctx);
                     None
                 }
                 Msg::SetQuota(mb) => {
                     ctx.link().send_future(async move {
                         idb::set_quota(mb * 1024.0 * 1024.0).await;
-                        Msg::Storage(idb::usage().await, None)
+                        Msg::Storage(idb::usage().await)
                     });
                     None
                 }
@@ -388,7 +391,7 @@ mod page {
                     self.not_kept = None;
                     ctx.link().send_future(async {
                         idb::clear().await;
-                        Msg::Storage(idb::usage().await, None)
+                        Msg::Storage(idb::usage().await)
                     });
                     None
                 }
@@ -469,9 +472,8 @@ mod page {
     }
 
     /// Read what this browser keeps, then redraw.
-    fn refresh_storage(ctx: &Context<App>, not_kept: Option<String>) {
-        ctx.link()
-            .send_future(async move { Msg::Storage(idb::usage().await, not_kept) });
+    fn refresh_storage(ctx: &Context<App>) {
+        ctx.link().send_future(async { Msg::Storage(idb::usage().await) });
     }
 
     /// Reflect a setting in the address bar (so the link shares it);

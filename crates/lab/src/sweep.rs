@@ -17,12 +17,6 @@ use crate::results::{ExperimentResults, FORMAT, quote};
 use crate::spec::{ExperimentSpec, Sweep};
 use crate::stats::Rate;
 
-/// Reading a sweep's setting name (here, not in `spec`: it needs `fields`,
-/// which needs `spec`).
-trait SweepSetting {
-    fn parse(&self) -> std::result::Result<Setting, String>;
-}
-
 /// Where a swept value goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Setting {
@@ -43,7 +37,9 @@ enum ModelSetting {
     NLayers,
 }
 
-impl SweepSetting for Sweep {
+// Reading a setting's name lives here, not in `spec` beside `Sweep`: it
+// needs `fields`, which needs `spec`.
+impl Sweep {
     fn parse(&self) -> std::result::Result<Setting, String> {
         let name = self.setting.trim();
         let unknown = || {
