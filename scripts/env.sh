@@ -67,12 +67,12 @@ build_page() {
 }
 
 # Trunk hashes the page's files but keeps the worker's names fixed and copies
-# the precomputed results as they are: move those (and the snippets the
+# the precomputed results (and shipped trained prefixes) as they are: move those (and the snippets the
 # worker imports) under v/<content hash>/ and name that folder in index.html,
 # so a cached old worker or results file is never paired with a new page.
 version_assets() {
   local dist="$1" hash
-  hash="$(cat "$dist/worker.js" "$dist/worker_bg.wasm" "$dist"/precomputed/*.json \
+  hash="$(find "$dist/precomputed" -type f | sort | xargs cat "$dist/worker.js" "$dist/worker_bg.wasm" \
     "$dist"/snippets/*/src/*.js | sha256sum | cut -c1-16)"
   mkdir -p "$dist/v/$hash"
   mv "$dist/worker.js" "$dist/worker_bg.wasm" "$dist/precomputed" "$dist/v/$hash/"

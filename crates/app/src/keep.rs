@@ -26,21 +26,29 @@ pub async fn recall(kind: BackendKind, prefix: u64) -> Option<Checkpoint> {
     let get = |k: &str| js_sys::Reflect::get(&value, &k.into()).ok();
     let weights: js_sys::Float32Array = get("weights")?.dyn_into().ok()?;
     let log = serde_json::from_str(&get("log")?.as_string()?).ok()?;
+    // Absent in entries kept before checkpoints carried their scores: scored again.
+    let stages = get("stages")
+        .and_then(|s| s.as_string())
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
     Some(Checkpoint {
         // Absent in entries kept before checkpoints named their prefix: those are trained again.
         prefix: get("prefix")?.as_string()?,
         weights: weights.to_vec(),
         log,
+        stages,
     })
 }
 
 pub async fn keep(kind: BackendKind, prefix: u64, checkpoint: Checkpoint) {
     let log = serde_json::to_string(&checkpoint.log).expect("logs serialise");
+    let stages = serde_json::to_string(&checkpoint.stages).expect("counts serialise");
     let value = js_sys::Object::new();
     let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&value, &k.into(), v);
     if set("prefix", &checkpoint.prefix.into()).is_ok()
         && set("weights", &js_sys::Float32Array::from(&checkpoint.weights[..])).is_ok()
         && set("log", &log.into()).is_ok()
+        && set("stages", &stages.into()).is_ok()
         && let Err(why) = idb::put(DB, STORE, &key(kind, prefix), value.into()).await
     {
         web_sys::console::warn_1(&format!("upbringing: a trained prefix was not kept: {why}").into());

@@ -10,9 +10,11 @@ pub mod idb;
 #[cfg(target_family = "wasm")]
 pub mod keep;
 pub mod playground;
+pub mod pool;
 pub mod protocol;
 pub mod query;
 pub mod share;
+pub mod shipped;
 pub mod state;
 pub mod ui;
 #[cfg(target_family = "wasm")]

@@ -1,6 +1,7 @@
-//! The page: a yew component over `AppState`. It spawns the training worker,
-//! sends it `Request`s and folds its `Report`s into the state; `view_*`
-//! helpers draw the state. No training code runs on this thread.
+//! The page: a yew component over `AppState`. It spawns the training
+//! workers (a pool, one per core: `pool`), sends them `Request`s and folds
+//! their `Report`s into the state; `view_*` helpers draw the state. No
+//! training code runs on this thread.
 
 #[cfg(target_family = "wasm")]
 unsafe extern "C" {
@@ -38,6 +39,7 @@ mod page {
     use upbringing_app::edit::Edit;
     use upbringing_app::idb;
     use upbringing_app::playground::{Metric, Playground, RunStatus, Source, by_regime, heatmap, takeaway};
+    use upbringing_app::pool::{self, Actions, Pool};
     use upbringing_app::protocol::{BackendChoice, JsCodec, Report, Request, TrainerPort};
     use upbringing_app::query;
     use upbringing_app::share;
@@ -57,7 +59,6 @@ mod page {
     use yew::prelude::*;
 
     pub enum Msg {
-        Report(Report),
         Train,
         Cancel,
         Select(String),
@@ -78,8 +79,11 @@ mod page {
         Storage(idb::Usage),
         /// A finished run's results were kept, or why not.
         Saved(Result<(), String>),
-        /// The training worker died without reporting (its uncaught error).
-        WorkerDied(String),
+        /// A training worker's report (the worker's index in the pool).
+        FromWorker(usize, Report),
+        /// A training worker died without reporting (its uncaught error):
+        /// which one (`worker_errors` numbers them as they are made), and why.
+        WorkerDied(u32, String),
         /// The visitor's storage budget, in MB.
         SetQuota(f64),
         ClearStorage,
@@ -96,7 +100,17 @@ mod page {
         run_lock: Option<lock::RunLock>,
         /// Run clicked, waiting for another Upbringing on the page to finish.
         waiting: bool,
-        worker: WorkerBridge<TrainerPort>,
+        /// The training workers: the first trains the warm-up too; the rest
+        /// start when a run needs them (`pool::size`).
+        workers: Vec<WorkerBridge<TrainerPort>>,
+        /// Each worker's number as `worker_errors` counts them.
+        worker_ids: Vec<u32>,
+        /// Workers made so far (the next one's number).
+        made: u32,
+        /// Which worker runs which unit of a run.
+        pool: Pool,
+        /// Workers the last run asked for (shown, and read by e2e).
+        pool_size: usize,
         /// What this browser keeps for the page (results and trained phases).
         storage: idb::Usage,
         /// Why the last finished run's results were not kept, if they were not.
@@ -153,7 +167,7 @@ mod page {
         let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
         let pairs: Vec<(&str, String)> = [
             "backend", "steps", "batch", "seed", "preset", "smoke", "spec", "embed", "exercise", "lock",
-            "hide",
+            "hide", "workers",
         ]
         .into_iter()
         .filter_map(|k| params.as_ref().and_then(|p| p.get(k)).map(|v| (k, v)))
@@ -168,9 +182,11 @@ mod page {
         fn create(ctx: &Context<Self>) -> Self {
             let (settings, mut notices) = url_settings();
             let died = ctx.link().clone();
-            worker_errors::watch(move |why| died.send_message(Msg::WorkerDied(why)));
-            let worker = spawn_worker(ctx);
+            worker_errors::watch(move |id, why| died.send_message(Msg::WorkerDied(id, why)));
+            let worker = spawn_worker(ctx, 0);
             worker.send(Request::Init(settings.backend));
+            let mut pool = Pool::default();
+            pool.spawned(0);
             let preset_spec = || {
                 presets::preset(&settings.preset)
                     .or_else(|_| presets::preset("default"))
@@ -221,7 +237,11 @@ mod page {
                 run_key: None,
                 run_lock: None,
                 waiting: false,
-                worker,
+                workers: vec![worker],
+                worker_ids: vec![0],
+                made: 1,
+                pool,
+                pool_size: 1,
                 storage: idb::Usage::default(),
                 not_kept: None,
                 worker_memory: f64::NAN,
@@ -234,52 +254,33 @@ mod page {
 
         fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
             let request = match msg {
-                Msg::Report(Report::Memory(bytes)) => {
-                    self.worker_memory = bytes;
-                    None
-                }
-                Msg::Report(r) => {
-                    let finished = match &r {
-                        Report::RunResults {
-                            results_json,
-                            complete: true,
-                            ..
-                        } => Some(results_json.clone()),
-                        _ => None,
-                    };
-                    let about_run = matches!(
-                        r,
-                        Report::RunProgress(_) | Report::RunResults { .. } | Report::RunCurve { .. }
-                    ) || self.playground.running();
-                    if !(about_run && Rc::make_mut(&mut self.playground).apply(r.clone())) {
-                        self.state.apply(r);
+                Msg::FromWorker(w, r) => {
+                    // Other workers' devices are the first's kind: only its
+                    // Ready says which backend, and why.
+                    let ready = matches!(r, Report::Ready(_));
+                    let mut actions = self.pool.report(w, r, js_sys::Date::now());
+                    if ready && w > 0 {
+                        actions.page.retain(|r| !matches!(r, Report::Ready(_)));
                     }
-                    // Keep a finished run, unless a regime failed in it: that
-                    // one should not stand in for the design's results later.
-                    if let Some(json) = finished
-                        && let Some(key) = self.run_key.take()
-                        && self
-                            .playground
-                            .results
-                            .as_ref()
-                            .is_some_and(|(r, _)| r.failures.is_empty())
-                    {
-                        ctx.link()
-                            .send_future(async move { Msg::Saved(store::save(&key, &json).await) });
-                    }
-                    if !self.playground.running() && self.run_lock.take().is_some() {
-                        // The run ended (the lock lets the next run on this
-                        // page start): the worker kept its trained phases.
-                        refresh_storage(ctx);
+                    self.dispatch(ctx, actions);
+                    if ready && w == 0 {
+                        // Start the rest of the pool now, while the visitor
+                        // reads: each worker compiles its wasm (seconds of
+                        // CPU), which at Run would slow the first units.
+                        self.grow_pool(ctx, &self.playground.run_spec());
                     }
                     None
                 }
-                Msg::Train if !self.playground.running() => self.state.start(),
+                Msg::Train if !self.pool.running() => self.state.start(),
                 Msg::Train => None,
-                Msg::Cancel => self
-                    .state
-                    .cancel()
-                    .or_else(|| self.playground.running().then_some(Request::Cancel)),
+                Msg::Cancel => {
+                    let demo = self.state.cancel();
+                    if demo.is_none() {
+                        let actions = self.pool.cancel();
+                        self.dispatch(ctx, actions);
+                    }
+                    demo
+                }
                 Msg::Select(name) => {
                     if Rc::make_mut(&mut self.playground).select(&name).is_ok() {
                         self.sync_link();
@@ -311,11 +312,13 @@ mod page {
                     self.not_kept = None; // about the previous run
                     self.run_started_ms = js_sys::Date::now();
                     self.run_key = Some(self.playground.run_spec().results_key());
-                    let request = Rc::make_mut(&mut self.playground).start();
-                    if request.is_some() {
+                    if let Some(spec) = Rc::make_mut(&mut self.playground).start() {
                         self.run_lock = Some(lock);
+                        self.grow_pool(ctx, &spec);
+                        let actions = self.pool.start(spec, self.run_started_ms);
+                        self.dispatch(ctx, actions);
                     }
-                    request
+                    None
                 }
                 Msg::Run => None,
                 Msg::Metric(m) => {
@@ -349,26 +352,46 @@ mod page {
                     }
                     None
                 }
-                Msg::WorkerDied(why) => {
+                Msg::WorkerDied(id, why) => {
                     const MAX_RESPAWNS: u32 = 3;
-                    // Died before it had a device (choosing one crashed it,
-                    // e.g. a broken GPU driver): the next one takes the CPU.
-                    let choice = match self.state.backend.take() {
-                        Some(_) => self.state.settings.backend,
-                        None => BackendChoice::Cpu,
+                    let Some(w) = self.worker_ids.iter().position(|&i| i == id) else {
+                        return false; // not ours (replaced already)
                     };
-                    let message = if self.respawns < MAX_RESPAWNS {
+                    // The first worker died before it had a device (choosing
+                    // one crashed it, e.g. a broken GPU driver): the next one
+                    // takes the CPU. Others take the first's kind.
+                    let choice = match (w, self.state.backend.as_ref().map(|b| b.kind)) {
+                        (0, Some(_)) => {
+                            self.state.backend = None;
+                            self.state.settings.backend
+                        }
+                        (_, Some(BackendKind::Wgpu)) => BackendChoice::Gpu,
+                        _ => BackendChoice::Cpu,
+                    };
+                    let respawned = self.respawns < MAX_RESPAWNS;
+                    if respawned {
                         self.respawns += 1;
-                        self.worker = spawn_worker(ctx);
-                        self.worker.send(Request::Init(choice));
-                        format!(
-                            "the training worker stopped ({why}); it may have run out of memory. A fresh one has started: Run again, or try a smaller design"
-                        )
-                    } else {
-                        format!("the training worker stopped ({why}) {MAX_RESPAWNS} times; reload the page")
-                    };
-                    // Ends the run (or the warm-up) as any failure does.
-                    ctx.link().send_message(Msg::Report(Report::Failed(message)));
+                        self.workers[w] = spawn_worker(ctx, w);
+                        self.worker_ids[w] = self.made;
+                        self.made += 1;
+                        self.workers[w].send(Request::Init(choice));
+                    }
+                    let running = self.pool.running();
+                    // Its unit, if any, runs again on a fresh worker (once).
+                    let actions = self.pool.died(w, &why, respawned, js_sys::Date::now());
+                    self.dispatch(ctx, actions);
+                    if !running {
+                        let message = match respawned {
+                            true => format!(
+                                "the training worker stopped ({why}); it may have run out of memory. A fresh one has started: Run again, or try a smaller design"
+                            ),
+                            false => format!(
+                                "the training worker stopped ({why}) {MAX_RESPAWNS} times; reload the page"
+                            ),
+                        };
+                        // Ends the warm-up as any failure does.
+                        self.apply_report(ctx, Report::Failed(message));
+                    }
                     None
                 }
                 Msg::Storage(usage) => {
@@ -401,7 +424,7 @@ mod page {
                 }
             };
             if let Some(r) = request {
-                self.worker.send(r);
+                self.workers[0].send(r);
             }
             true
         }
@@ -462,13 +485,25 @@ mod page {
         }
     }
 
-    /// The training worker, its reports sent to the page as messages.
-    fn spawn_worker(ctx: &Context<App>) -> WorkerBridge<TrainerPort> {
+    /// Training worker `index`, its reports sent to the page as messages.
+    fn spawn_worker(ctx: &Context<App>, index: usize) -> WorkerBridge<TrainerPort> {
         let link = ctx.link().clone();
         TrainerPort::spawner()
             .encoding::<JsCodec>()
-            .callback(move |r| link.send_message(Msg::Report(r)))
+            .callback(move |r| link.send_message(Msg::FromWorker(index, r)))
             .spawn(&format!("{}worker.js", asset_base()))
+    }
+
+    /// `navigator.hardwareConcurrency` and `navigator.deviceMemory` (GB,
+    /// Chromium only), as far as the browser says.
+    fn machine() -> (usize, Option<f64>) {
+        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+            return (1, None);
+        };
+        let memory = js_sys::Reflect::get(&navigator, &"deviceMemory".into())
+            .ok()
+            .and_then(|v| v.as_f64());
+        (navigator.hardware_concurrency() as usize, memory)
     }
 
     /// Read what this browser keeps, then redraw.
@@ -759,7 +794,9 @@ mod page {
             RunStatus::Done { recalled: 0 } => ("done", "done".into()),
             RunStatus::Done { recalled } => (
                 "done",
-                format!("done ({recalled} trained phases reused from earlier runs in this browser)"),
+                format!(
+                    "done ({recalled} trained phases reused: kept in this browser or shipped with the page)"
+                ),
             ),
             RunStatus::Cancelled => ("cancelled", "cancelled".into()),
             RunStatus::Failed(m) => ("failed", format!("stopped: {m}")),
@@ -971,6 +1008,90 @@ mod page {
     }
 
     impl App {
+        /// Fold a report (from the pool, or the first worker's warm-up)
+        /// into the page's state.
+        fn apply_report(&mut self, ctx: &Context<Self>, r: Report) {
+            if let Report::Memory(bytes) = r {
+                self.worker_memory = bytes;
+                return;
+            }
+            let finished = match &r {
+                Report::RunResults {
+                    results_json,
+                    complete: true,
+                    ..
+                } => Some(results_json.clone()),
+                _ => None,
+            };
+            let about_run = matches!(
+                r,
+                Report::RunProgress(_) | Report::RunResults { .. } | Report::RunCurve { .. }
+            ) || self.playground.running();
+            if !(about_run && Rc::make_mut(&mut self.playground).apply(r.clone())) {
+                self.state.apply(r);
+            }
+            // Keep a finished run, unless a regime failed in it: that
+            // one should not stand in for the design's results later.
+            if let Some(json) = finished
+                && let Some(key) = self.run_key.take()
+                && self
+                    .playground
+                    .results
+                    .as_ref()
+                    .is_some_and(|(r, _)| r.failures.is_empty())
+            {
+                ctx.link()
+                    .send_future(async move { Msg::Saved(store::save(&key, &json).await) });
+            }
+            if !self.playground.running() && self.run_lock.take().is_some() {
+                // The run ended (the lock lets the next run on this
+                // page start): the worker kept its trained phases.
+                refresh_storage(ctx);
+            }
+        }
+
+        /// Send the pool's requests and fold its reports in.
+        fn dispatch(&mut self, ctx: &Context<Self>, actions: Actions) {
+            for (w, request) in actions.send {
+                self.workers[w].send(request);
+            }
+            for report in actions.page {
+                self.apply_report(ctx, report);
+            }
+        }
+
+        /// Start the workers a run of `spec` should have (`pool::size`); each
+        /// joins the run once its device is up.
+        fn grow_pool(&mut self, ctx: &Context<Self>, spec: &upbringing_lab::spec::ExperimentSpec) {
+            let Some(kind) = self.state.backend.as_ref().map(|b| b.kind) else {
+                return;
+            };
+            let (cores, device_gb) = machine();
+            let model_bytes = spec.memory_estimate().map(|m| m.total()).unwrap_or(u64::MAX);
+            let units = spec.regimes.len() * spec.seeds.len();
+            self.pool_size = pool::size(
+                self.state.settings.workers,
+                cores,
+                device_gb,
+                model_bytes,
+                units,
+                kind == BackendKind::Wgpu,
+            );
+            let choice = match kind {
+                BackendKind::Wgpu => BackendChoice::Gpu,
+                BackendKind::Flex => BackendChoice::Cpu,
+            };
+            while self.workers.len() < self.pool_size {
+                let w = self.workers.len();
+                let worker = spawn_worker(ctx, w);
+                worker.send(Request::Init(choice));
+                self.workers.push(worker);
+                self.worker_ids.push(self.made);
+                self.made += 1;
+                self.pool.spawned(w);
+            }
+        }
+
         /// The link names the preset (or the exercise) and, once edited,
         /// carries the whole spec.
         fn sync_link(&self) {
@@ -1057,7 +1178,13 @@ mod page {
                         }
                         _ => String::new(),
                     };
-                    html! { <p id="backend" class="backend" data-kind={b.kind.name()}>{ what }<span class="why">{ why }</span></p> }
+                    let workers = match self.pool_size {
+                        1 => String::new(),
+                        n => format!(" Runs train on {n} workers at once (one per core)."),
+                    };
+                    html! { <p id="backend" class="backend" data-kind={b.kind.name()} data-workers={self.pool_size.to_string()}
+                    data-workers-ready={self.pool.ready().to_string()}>
+                    { what }<span class="why">{ why }</span>{ workers }</p> }
                 }
             }
         }

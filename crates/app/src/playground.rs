@@ -18,7 +18,7 @@ use upbringing_lab::spec::{ExperimentSpec, RegimeSpec, prefix_keys};
 use crate::controls::Rules;
 use crate::curves::LiveLog;
 use crate::edit::{self, Edit, free_name};
-use crate::protocol::{Report, Request};
+use crate::protocol::Report;
 
 /// What the heatmap shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -516,14 +516,15 @@ impl Playground {
         Ok(())
     }
 
-    pub fn start(&mut self) -> Option<Request> {
+    /// Mark a run started; the spec to run (the page hands it to the pool).
+    pub fn start(&mut self) -> Option<ExperimentSpec> {
         if self.running() {
             return None;
         }
         self.status = RunStatus::Running(None);
         self.edit_error = None;
         self.live.clear();
-        Some(Request::Run(self.run_spec().to_json()))
+        Some(self.run_spec())
     }
 
     /// Fold a worker report in; `false` if it was not about an experiment.
@@ -1259,7 +1260,7 @@ mod tests {
     #[test]
     fn a_run_reports_progress_then_results_and_can_fail() {
         let mut p = Playground::new("quick", true).unwrap();
-        assert!(matches!(p.start(), Some(Request::Run(_))));
+        assert_eq!(p.start(), Some(p.run_spec()));
         assert_eq!(p.start(), None, "one run at a time");
         assert!(p.select("default").is_err(), "no switching mid-run");
         let results = fake(&p.spec);

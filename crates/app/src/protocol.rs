@@ -76,6 +76,16 @@ pub enum Report {
         /// Trained phases taken from checkpoints kept in this browser.
         recalled: usize,
     },
+    /// A prefix was trained, and kept in this browser if it allowed: other
+    /// workers may recall it now (its key as 16 hex digits: a JavaScript
+    /// number cannot carry 64 bits).
+    Trained(String),
+    /// A prefix was recalled from the checkpoints kept in this browser, or
+    /// shipped with the page.
+    Recalled(String),
+    /// Something the visitor should know that does not stop the run (the
+    /// shipped prefixes are of another engine build).
+    Notice(String),
     Cancelled,
     /// The worker's wasm memory in bytes, sent as a run ends (wasm memory
     /// only grows: flat over many runs means nothing leaks).
@@ -122,4 +132,9 @@ impl Worker for TrainerPort {
     }
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
     fn received(&mut self, _scope: &WorkerScope<Self>, _msg: Request, _id: HandlerId) {}
+}
+
+/// A prefix key as it crosses to the page (`Report::Trained`).
+pub fn key_text(key: u64) -> String {
+    format!("{key:016x}")
 }

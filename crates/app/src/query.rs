@@ -25,6 +25,8 @@ pub struct Settings {
     /// Controls the link fixes (`lock=seeds,r2.p3.steps`) or hides (`hide=presets,json`).
     pub lock: Vec<Control>,
     pub hide: Vec<Control>,
+    /// Training workers for a run (`workers=N`); `None`: one per core (`pool::size`).
+    pub workers: Option<usize>,
 }
 
 impl Default for Settings {
@@ -39,6 +41,7 @@ impl Default for Settings {
             exercise: None,
             lock: vec![],
             hide: vec![],
+            workers: None,
         }
     }
 }
@@ -77,6 +80,11 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
                 _ => problems.push(format!("ignored backend={shown}: expected cpu, webgpu or auto")),
             },
             "steps" => number(&mut s.demo.steps, 5000),
+            "workers" => {
+                let mut n = 0;
+                number(&mut n, crate::pool::MAX_WORKERS);
+                s.workers = (n > 0).then_some(n);
+            }
             "batch" => number(&mut s.demo.batch_size, 256),
             "preset" => match upbringing_lab::presets::preset(value) {
                 Ok(_) => s.preset = value.into(),

@@ -128,7 +128,14 @@ impl AppState {
             Report::RunProgress(_)
             | Report::RunResults { .. }
             | Report::RunCurve { .. }
+            | Report::Trained(_)
+            | Report::Recalled(_)
             | Report::Memory(_) => {}
+            Report::Notice(n) => {
+                if !self.notices.contains(&n) {
+                    self.notices.push(n);
+                }
+            }
         }
     }
 

@@ -205,6 +205,8 @@ struct WorkerHost<'a> {
     seed: u64,
     last_yield: f64,
     last_report: f64,
+    /// A note about the shipped prefixes was sent (once a run is enough).
+    noted: bool,
 }
 
 impl Host for WorkerHost<'_> {
@@ -271,11 +273,37 @@ impl Host for WorkerHost<'_> {
 
     fn recall(&mut self, key: u64) -> Pin<Box<dyn Future<Output = Option<Checkpoint>> + '_>> {
         let kind = self.backend.kind;
-        Box::pin(async move { crate::keep::recall(kind, key).await })
+        Box::pin(async move {
+            let mut kept = crate::keep::recall(kind, key).await;
+            if kept.is_none() {
+                kept = match crate::shipped::recall(kind, key).await {
+                    Ok(shipped) => shipped,
+                    Err(note) => {
+                        if !self.noted {
+                            self.noted = true;
+                            self.scope.respond(self.id, Report::Notice(note));
+                        }
+                        None
+                    }
+                };
+            }
+            if kept.is_some() {
+                self.scope
+                    .respond(self.id, Report::Recalled(crate::protocol::key_text(key)));
+            }
+            kept
+        })
     }
 
+    /// Keep the checkpoint, then tell the page: a worker waiting for this
+    /// prefix may start (if the browser refused to keep it, that worker
+    /// trains it again, identically).
     fn keep(&mut self, key: u64, checkpoint: Checkpoint) -> Pin<Box<dyn Future<Output = ()> + '_>> {
-        Box::pin(crate::keep::keep(self.backend.kind, key, checkpoint))
+        Box::pin(async move {
+            crate::keep::keep(self.backend.kind, key, checkpoint).await;
+            self.scope
+                .respond(self.id, Report::Trained(crate::protocol::key_text(key)));
+        })
     }
 
     fn pause(&mut self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
@@ -336,6 +364,7 @@ async fn run_experiment(
         seed: 0,
         last_yield: now_ms(),
         last_report: 0.0,
+        noted: false,
     };
     let runs: Vec<(&ExperimentSpec, u64)> = spec.seeds.iter().map(|&s| (&spec, s)).collect();
     match experiment::run_seeds(&runs, &backend, &mut host).await {
@@ -440,9 +469,25 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+// A task queued behind any message already waiting (a Cancel), without a
+// timer: a zero timeout sleeps the thread at least 1–4 ms, and with every
+// core busy a sleeping worker wakes late.
+export function next_task() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+    channel.port2.postMessage(0);
+  });
+}
+"#)]
+extern "C" {
+    fn next_task() -> js_sys::Promise;
+}
+
 /// Let the worker's event loop run (a `Cancel` may be waiting).
 async fn yield_now() {
-    sleep_ms(0).await;
+    let _ = wasm_bindgen_futures::JsFuture::from(next_task()).await;
 }
 
 async fn sleep_ms(ms: i32) {

@@ -64,8 +64,8 @@ enum Command {
         /// CPU threads for flex (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
-        /// Seeds trained at once, each on its own thread (default: all cores;
-        /// results do not depend on it).
+        /// Units (one regime at one seed) trained at once, each in its own
+        /// process (default: all cores; results do not depend on it).
         #[arg(long)]
         jobs: Option<usize>,
         /// Write everything (spec, per-seed counts, depth, curves) as JSON.
@@ -140,8 +140,9 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
-    /// (Internal) one seed of an experiment, for `run --jobs`: progress on
-    /// stderr, the outcome as JSON in `--out`.
+    /// (Internal) one seed of an experiment (a unit's spec), for `run
+    /// --jobs`: progress on stderr, the outcome as JSON in `--out`, trained
+    /// prefixes shared through `--checkpoints`.
     #[command(hide = true)]
     Seed {
         #[arg(long)]
@@ -152,6 +153,8 @@ enum Command {
         backend: String,
         #[arg(long)]
         out: std::path::PathBuf,
+        #[arg(long)]
+        checkpoints: Option<std::path::PathBuf>,
     },
     /// Train the page's demo task (reverse a digit string) and show samples.
     Demo {
@@ -241,10 +244,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             let results = match shard {
                 Some(k_of_n) => run_shard(&spec, &backend, &k_of_n)?,
-                None => {
-                    let jobs = jobs.unwrap_or(threads).clamp(1, spec.seeds.len());
-                    run_experiment(&spec, &backend, jobs)?
-                }
+                None => run_experiment(&spec, &backend, jobs.unwrap_or(threads))?,
             };
             write_results(&results, out.as_deref(), csv.as_deref())?;
         }
@@ -327,13 +327,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             seed,
             backend: name,
             out,
+            checkpoints,
         } => {
             set_threads(Some(1))?;
             let spec = ExperimentSpec::from_json(&std::fs::read_to_string(&spec)?)?;
             let backend = backend(&name)?;
-            let mut report =
-                |n: usize, regime: &str, stage: &str| eprintln!("{}{n}\t{regime}\t{stage}", jobs::PROGRESS);
-            let outcome = pollster::block_on(experiment::run_seed(&spec, &backend, seed, &mut report))?;
+            let mut host = jobs::ChildHost { checkpoints };
+            let outcome = pollster::block_on(experiment::run_seed(&spec, &backend, seed, &mut host))?;
             std::fs::write(&out, serde_json::to_string(&outcome)?)?;
         }
         Command::Plan => print!("{}", analysis::plan_markdown(&analysis::default_plan())),
@@ -489,7 +489,7 @@ fn run_sweep(
     for (i, (value, point)) in points.iter().enumerate() {
         let setting = spec.sweep.as_ref().map_or("", |s| s.setting.as_str());
         eprintln!("sweep {}/{}: {setting} = {value}", i + 1, points.len());
-        results.push(run_experiment(point, backend, jobs.clamp(1, point.seeds.len()))?);
+        results.push(run_experiment(point, backend, jobs)?);
     }
     let file = SweepResults::new(spec, results)?;
     print!("{}", file.table());
@@ -526,8 +526,9 @@ fn run_experiment(
     backend: &Backend,
     jobs: usize,
 ) -> Result<ExperimentResults, Box<dyn std::error::Error>> {
+    let jobs = jobs.clamp(1, spec.regimes.len() * spec.seeds.len());
     eprintln!(
-        "running {:?}: {} regimes x {} seeds on {}, {jobs} seeds at a time",
+        "running {:?}: {} regimes x {} seeds on {}, {jobs} at a time",
         spec.name,
         spec.regimes.len(),
         spec.seeds.len(),
@@ -546,7 +547,7 @@ fn run_experiment(
         let runs: Vec<(&ExperimentSpec, u64)> = spec.seeds.iter().map(|&s| (spec, s)).collect();
         run_here(&runs, backend, total, &mut bar)?
     } else {
-        jobs::run_seeds(spec, backend.kind.name(), jobs, total, &mut bar)?
+        jobs::run_units(spec, backend.kind.name(), jobs, &mut bar)?
     };
     bar.finish();
     let mut results = ExperimentResults::assemble(spec, backend, outcomes);

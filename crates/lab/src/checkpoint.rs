@@ -4,6 +4,10 @@
 //! IndexedDB) lets a later run skip training a prefix it has trained before;
 //! a phase's randomness comes from its prefix key, so a recalled prefix gives
 //! exactly what training it again would.
+//!
+//! As a file (`to_bytes`: the CLI's processes share them in a folder, the
+//! page ships some): `[u32 LE header length][header JSON: key, prefix, log]
+//! [f32 LE weights]`, exact, and read back only for the key it names.
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Tensor, TensorData};
@@ -11,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::read_floats;
 use crate::error::{LabError, Result};
+use crate::eval::{Condition, Counts};
 use crate::model::Gpt;
 use crate::results::PhaseLog;
 
@@ -22,6 +27,65 @@ pub struct Checkpoint {
     pub prefix: String,
     pub weights: Vec<f32>,
     pub log: PhaseLog,
+    /// Its scores on the stage conditions (`Condition::STAGES`), so a unit
+    /// that recalls it need not score it again; empty in older ones.
+    #[serde(default)]
+    pub stages: Vec<(Condition, Counts)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    /// The prefix key, 16 hex digits.
+    key: String,
+    prefix: String,
+    log: PhaseLog,
+    #[serde(default)]
+    stages: Vec<(Condition, Counts)>,
+}
+
+impl Checkpoint {
+    /// The checkpoint of prefix `key` as a file.
+    pub fn to_bytes(&self, key: u64) -> Vec<u8> {
+        let header = serde_json::to_vec(&Header {
+            key: format!("{key:016x}"),
+            prefix: self.prefix.clone(),
+            log: self.log.clone(),
+            stages: self.stages.clone(),
+        })
+        .expect("headers serialise");
+        let mut out = Vec::with_capacity(4 + header.len() + 4 * self.weights.len());
+        out.extend((header.len() as u32).to_le_bytes());
+        out.extend(header);
+        out.extend(self.weights.iter().flat_map(|w| w.to_le_bytes()));
+        out
+    }
+
+    /// A checkpoint file's contents, if it is the one of prefix `key`.
+    pub fn from_bytes(bytes: &[u8], key: u64) -> Result<Self> {
+        let key = format!("{key:016x}");
+        let bad = |what: String| LabError::Invalid(format!("checkpoint {key}: {what}"));
+        let short = || bad("the file is cut short".into());
+        let len = u32::from_le_bytes(bytes.get(..4).ok_or_else(short)?.try_into().expect("4 bytes")) as usize;
+        let end = 4usize.checked_add(len).ok_or_else(short)?;
+        let header: Header = serde_json::from_slice(bytes.get(4..end).ok_or_else(short)?)
+            .map_err(|e| bad(format!("unreadable header: {e}")))?;
+        if header.key != key {
+            return Err(bad(format!("the file is of prefix {}", header.key)));
+        }
+        let weights = &bytes[end..];
+        if !weights.len().is_multiple_of(4) {
+            return Err(short());
+        }
+        Ok(Self {
+            prefix: header.prefix,
+            weights: weights
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+                .collect(),
+            log: header.log,
+            stages: header.stages,
+        })
+    }
 }
 
 /// Every float parameter of `model`, flattened, in one read.
@@ -75,4 +139,38 @@ pub fn load(model: Gpt, weights: &[f32]) -> Result<Gpt> {
         }
     }
     Ok(model.map(&mut Fill { weights, at: 0 }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_file_reads_back_exactly_and_only_for_its_key() {
+        let c = Checkpoint {
+            prefix: "text".into(),
+            weights: vec![1.5, -0.25, f32::MIN_POSITIVE, 3.0e-9, -0.0],
+            log: PhaseLog::default(),
+            stages: vec![(Condition::InDistribution, Counts::default())],
+        };
+        let file = c.to_bytes(0xab);
+        let back = Checkpoint::from_bytes(&file, 0xab).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(back.weights[4].to_bits(), (-0.0f32).to_bits());
+        assert!(
+            Checkpoint::from_bytes(&file, 0xac)
+                .unwrap_err()
+                .to_string()
+                .contains("of prefix 00000000000000ab")
+        );
+        for cut in [0, 3, 10, file.len() - 1] {
+            assert!(
+                Checkpoint::from_bytes(&file[..cut], 0xab).is_err(),
+                "cut at {cut}"
+            );
+        }
+        let mut huge = file.clone();
+        huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(Checkpoint::from_bytes(&huge, 0xab).is_err());
+    }
 }

@@ -174,19 +174,30 @@ async fn run_regime(
                 let text = || prefix_text(spec, seed, &regime.phases[..=index]);
                 let recalled = kept
                     .filter(|c| c.prefix == text())
-                    .and_then(|c| Some((checkpoint::load(model.clone(), &c.weights).ok()?, c.log)));
-                let (trained, log) = match recalled {
-                    Some((trained, log)) => {
+                    .and_then(|c| Some((checkpoint::load(model.clone(), &c.weights).ok()?, c.log, c.stages)));
+                let (trained, stages) = match recalled {
+                    Some((trained, log, stages)) => {
                         out.phases_recalled += 1;
                         host.logged(&regime.name, &phase.name, &log);
                         let stage = format!("{} (kept from an earlier run)", phase.name);
                         report(host, phase.steps, &regime.name, &stage).await?;
-                        (trained, log)
+                        logs.push((phase.name.clone(), log));
+                        // Kept with its scores (deterministic, so the same as
+                        // scoring again); older checkpoints have none.
+                        let stages = match stages.iter().map(|s| s.0).eq(Condition::STAGES) {
+                            true => {
+                                report(host, EVAL_UNITS, &regime.name, "after-phase check").await?;
+                                stages
+                            }
+                            false => score_stage(ctx, &trained, host, &regime.name).await?,
+                        };
+                        (trained, stages)
                     }
                     None => {
                         let (trained, log) =
                             train_phase(world, lengths, phase, model, key, host, &regime.name).await?;
                         out.phases_trained += 1;
+                        let stages = score_stage(ctx, &trained, host, &regime.name).await?;
                         if host.keeps_checkpoints() {
                             let weights = checkpoint::weights(&trained).await?;
                             host.keep(
@@ -195,15 +206,15 @@ async fn run_regime(
                                     prefix: text(),
                                     weights,
                                     log: log.clone(),
+                                    stages: stages.clone(),
                                 },
                             )
                             .await;
                         }
-                        (trained, log)
+                        logs.push((phase.name.clone(), log));
+                        (trained, stages)
                     }
                 };
-                logs.push((phase.name.clone(), log));
-                let stages = score_stage(ctx, &trained, host, &regime.name).await?;
                 let prefix = Prefix {
                     model: trained,
                     stages,

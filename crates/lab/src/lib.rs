@@ -20,6 +20,7 @@ pub mod loss;
 pub mod model;
 pub mod parity;
 pub mod phase;
+pub mod plan;
 pub mod policy;
 pub mod presets;
 pub mod results;

@@ -370,6 +370,7 @@ fn a_regime_that_fails_ends_with_a_message_and_the_others_go_on() {
             prefix: upbringing_lab::spec::prefix_text(&spec, 3, &bad.phases[..1]),
             weights: vec![1e30; n],
             log: Default::default(),
+            stages: vec![],
         },
     );
     let outcome = pollster::block_on(run_seed(&spec, &backend, 3, &mut keeper)).unwrap();

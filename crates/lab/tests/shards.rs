@@ -1,11 +1,14 @@
 //! A run split into parts (`run --shard K/N`) and merged gives the file one
 //! process writes, whatever the split and the order of the parts; merging
-//! refuses repeated, missing and foreign parts.
+//! refuses repeated, missing and foreign parts. So do the plan's units run
+//! one by one (as the page's workers run them), merged in any order.
 
 use upbringing_lab::Backend;
 use upbringing_lab::experiment::{run, run_seed};
+use upbringing_lab::plan;
 use upbringing_lab::presets::{preset, smoke};
 use upbringing_lab::results::ExperimentResults;
+use upbringing_lab::results::{SeedOutcome, Unit};
 use upbringing_lab::shard::{merge, part, seed_spec};
 use upbringing_lab::spec::ExperimentSpec;
 
@@ -85,4 +88,52 @@ fn merged_parts_equal_one_process_whatever_the_split_and_order() {
         }
     }
     assert!(part(&spec, 3, 2).is_err() && part(&spec, 1, units + 1).is_err());
+}
+
+#[test]
+fn units_run_alone_and_merged_in_any_order_equal_one_process() {
+    let spec = spec();
+    let whole = pollster::block_on(run(&spec, &Backend::flex(), &mut |_| true)).unwrap();
+    let pieces: Vec<(Unit, SeedOutcome)> = plan::plan(&spec)
+        .into_iter()
+        .map(|p| {
+            let alone = plan::unit_spec(&spec, &p.unit);
+            let outcome = pollster::block_on(run_seed(
+                &alone,
+                &Backend::flex(),
+                p.unit.seed,
+                &mut |_: usize, _: &str, _: &str| {},
+            ))
+            .unwrap();
+            (p.unit, outcome)
+        })
+        .collect();
+    let merged = |order: &[usize]| {
+        let given: Vec<(Unit, &SeedOutcome)> = order
+            .iter()
+            .map(|&i| (pieces[i].0.clone(), &pieces[i].1))
+            .collect();
+        let mut r = ExperimentResults::empty(&spec);
+        r.add(plan::merge(&spec, &given));
+        r
+    };
+    let n = pieces.len();
+    let forward: Vec<usize> = (0..n).collect();
+    let backward: Vec<usize> = (0..n).rev().collect();
+    let interleaved: Vec<usize> = (0..n).step_by(2).chain((1..n).step_by(2)).collect();
+    for order in [forward, backward, interleaved] {
+        same_numbers(&whole, &merged(&order));
+    }
+    // Results so far: the units finished are shown exactly as in the whole run.
+    let so_far = merged(&[n - 1, 1]);
+    let shown: Vec<&Unit> = vec![&pieces[1].0, &pieces[n - 1].0];
+    let of = |regime: &str, seed: u64| shown.iter().any(|u| u.regime == regime && u.seed == seed);
+    let expected: Vec<_> = whole
+        .rows
+        .iter()
+        .filter(|r| of(&r.regime, r.seed))
+        .cloned()
+        .collect();
+    assert_eq!(so_far.rows, expected);
+    assert!(!so_far.logs.is_empty());
 }

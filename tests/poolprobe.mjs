@@ -1,0 +1,31 @@
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+const dist = '/work/main/dist';
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
+const server = createServer(async (req, res) => {
+  let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  if (path.endsWith('/')) path += 'index.html';
+  try { const body = await readFile(join(dist, path)); res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }); res.end(body); } catch { res.writeHead(404).end(); }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+for (const q of (process.env.QS ?? '?backend=cpu&preset=quick,?backend=cpu&preset=quick&workers=1').split(',')) {
+  const page = await browser.newPage();
+  await page.goto(base + q);
+  await page.waitForSelector('#backend[data-kind]:not([data-kind=""])');
+  await page.waitForFunction(() => { const b = document.querySelector('#backend'); return b.dataset.workersReady === b.dataset.workers; }, null, { timeout: 60_000 });
+  await page.waitForTimeout(Number(process.env.SETTLE ?? 0));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const m0 = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const t0 = Date.now();
+  await page.click('#run');
+  await page.waitForSelector('#run-status[data-phase="done"], #run-status[data-phase="failed"]', { timeout: 900000 });
+  const m1 = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  console.log(q, 'seconds', (Date.now() - t0) / 1000, 'main-thread task s', (m1.TaskDuration - m0.TaskDuration).toFixed(2), 'script s', (m1.ScriptDuration - m0.ScriptDuration).toFixed(2), await page.textContent('#run-status'));
+  await page.close();
+}
+await browser.close(); server.close();
