@@ -711,8 +711,8 @@ await check('shipped prefixes: a new design of an exercise (5 seeds) starts from
   const design = async () => {
     const { page, errors } = await openPage('?backend=cpu&exercise=fraction-or-coupling');
     await page.waitForSelector('#exercise #question');
-    // A side phase at another learning rate: in no shipped results.
-    await page.click('#design summary');
+    // A side phase at another learning rate: in no shipped results. (An
+    // exercise opens with the designer open.)
     await page.click('.regime-card[data-regime="yours"] button.phase:nth-of-type(3)');
     await page.fill('.phase-editor input[data-field="learning rate"]', '0.002');
     await page.press('.phase-editor input[data-field="learning rate"]', 'Enter');

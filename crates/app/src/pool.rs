@@ -600,9 +600,9 @@ mod tests {
         assert_eq!(r.failures.len(), 1);
         assert!(r.failures[0].message.contains("stopped twice"));
         let b = ready(&mut pool, 0);
-        assert_eq!(regime_of(&b.send[0].1), "ethics class");
-        pool.report(0, finished(&spec, "ethics class"), 3.0);
-        let end = pool.report(0, finished(&spec, "coupled"), 4.0);
+        assert_eq!(regime_of(&b.send[0].1), "coupled");
+        pool.report(0, finished(&spec, "coupled"), 3.0);
+        let end = pool.report(0, finished(&spec, "ethics class"), 4.0);
         assert!(matches!(end.page[0], Report::RunResults { complete: true, .. }));
     }
 

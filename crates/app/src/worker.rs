@@ -469,18 +469,7 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-// A task queued behind any message already waiting (a Cancel), without a
-// timer: a zero timeout sleeps the thread at least 1–4 ms, and with every
-// core busy a sleeping worker wakes late.
-export function next_task() {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
-    channel.port2.postMessage(0);
-  });
-}
-"#)]
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/next_task.js")]
 extern "C" {
     fn next_task() -> js_sys::Promise;
 }

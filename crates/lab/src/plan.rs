@@ -27,6 +27,9 @@ pub struct Planned {
     /// The deepest prefix an earlier unit (in one-process order) also
     /// trains: that unit's index in the plan, and the prefix key.
     pub after: Option<(usize, u64)>,
+    /// Its cost less the steps of that shared prefix (recalled, not
+    /// trained): what a unit still has to do once it can start.
+    pub work: usize,
 }
 
 /// The units of `spec`, in one-process order (seed by seed, regimes in order).
@@ -41,6 +44,13 @@ pub fn plan(spec: &ExperimentSpec) -> Vec<Planned> {
                 .iter()
                 .rev()
                 .find_map(|k| first_trained_by.get(k).map(|&u| (u, *k)));
+            let shared_steps: usize = match after {
+                Some((_, key)) => {
+                    let depth = keys.iter().position(|k| *k == key).expect("one of its keys");
+                    regime.phases[..=depth].iter().map(|p| p.steps).sum()
+                }
+                None => 0,
+            };
             for k in keys {
                 first_trained_by.entry(k).or_insert(index);
             }
@@ -48,8 +58,10 @@ pub fn plan(spec: &ExperimentSpec) -> Vec<Planned> {
                 regime: regime.name.clone(),
                 seed,
             };
+            let cost = units_per_seed(&unit_spec(spec, &unit), seed);
             out.push(Planned {
-                cost: units_per_seed(&unit_spec(spec, &unit), seed),
+                cost,
+                work: cost.saturating_sub(shared_steps),
                 unit,
                 after,
             });
@@ -151,7 +163,8 @@ pub enum Status {
 /// Units handed to executors as they become free: a unit starts once the
 /// prefix it shares with an earlier unit is trained (then it recalls it
 /// rather than training it twice), units others wait on first, then the
-/// costliest (so the last to finish are short). An executor that dies gives
+/// ones with the most work left (so the last to finish are short: a regime
+/// with its own pretraining goes before one that recalls the shared one). An executor that dies gives
 /// its unit back once; the second time the unit fails.
 pub struct Schedule {
     plan: Vec<Planned>,
@@ -200,7 +213,7 @@ impl Schedule {
     pub fn next(&mut self, executor: usize) -> Option<usize> {
         let pick = (0..self.plan.len())
             .filter(|&u| matches!(self.status[u], Status::Waiting { .. }) && self.ready(u))
-            .max_by_key(|&u| (self.waiters[u], self.plan[u].cost, std::cmp::Reverse(u)))?;
+            .max_by_key(|&u| (self.waiters[u], self.plan[u].work, std::cmp::Reverse(u)))?;
         let Status::Waiting { retried } = self.status[pick] else {
             unreachable!("filtered to waiting units")
         };
@@ -291,6 +304,23 @@ mod tests {
         // with the same pretraining corpus would wait on it.
         assert_eq!(plan[at("aligned pretraining", 1)].after, None);
         assert!(plan.iter().all(|p| p.cost > 0));
+        // Work left: the shared prefix is recalled, not trained.
+        let ethics = &plan[at("ethics class", 1)];
+        let steps = |name: &str| {
+            spec.regimes
+                .iter()
+                .find(|r| r.name == name)
+                .unwrap()
+                .phases
+                .iter()
+                .map(|p| p.steps)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ethics.cost - ethics.work,
+            steps("control")[..2].iter().sum::<usize>()
+        );
+        assert_eq!(plan[at("control", 1)].work, plan[at("control", 1)].cost);
     }
 
     #[test]
@@ -334,13 +364,26 @@ mod tests {
         for k in keys {
             s.trained(k);
         }
-        let d = s.next(2).unwrap();
-        assert_eq!(s.plan()[d].after.map(|x| x.0), Some(a));
+        // Its dependants start, after what has more work left (a regime
+        // training its own pretraining).
+        let mut ran = HashSet::from([a, b, c]);
+        loop {
+            let d = s.next(2).unwrap();
+            assert!(ran.insert(d));
+            if s.plan()[d].after.is_some() {
+                assert_eq!(s.plan()[d].after.map(|x| x.0), Some(a));
+                break;
+            }
+            s.done(d);
+        }
         // Everything runs to the end, each unit once.
-        let mut ran = HashSet::from([a, b, c, d]);
         s.done(a);
         s.done(b);
-        s.done(d);
+        for &u in &ran {
+            if u != c {
+                s.done(u);
+            }
+        }
         while let Some(u) = s.next(0) {
             assert!(ran.insert(u), "unit {u} handed out twice");
             s.done(u);
