@@ -130,6 +130,16 @@ mod page {
     /// in a built site (`scripts/env.sh`'s `version_assets` names it in
     /// index.html, so caches never pair an old worker with a new page), else
     /// beside the page (`trunk serve`).
+    /// `asset_base` as an absolute URL, for the workers.
+    fn assets_url() -> String {
+        let page = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        web_sys::Url::new_with_base(&asset_base(), &page)
+            .map(|u| u.href())
+            .unwrap_or_default()
+    }
+
     fn asset_base() -> String {
         web_sys::window()
             .and_then(|w| w.document())
@@ -184,7 +194,7 @@ mod page {
             let died = ctx.link().clone();
             worker_errors::watch(move |id, why| died.send_message(Msg::WorkerDied(id, why)));
             let worker = spawn_worker(ctx, 0);
-            worker.send(Request::Init(settings.backend));
+            worker.send(Request::Init(settings.backend, assets_url()));
             let mut pool = Pool::default();
             pool.spawned(0);
             let preset_spec = || {
@@ -374,7 +384,7 @@ mod page {
                         self.workers[w] = spawn_worker(ctx, w);
                         self.worker_ids[w] = self.made;
                         self.made += 1;
-                        self.workers[w].send(Request::Init(choice));
+                        self.workers[w].send(Request::Init(choice, assets_url()));
                     }
                     let running = self.pool.running();
                     // Its unit, if any, runs again on a fresh worker (once).
@@ -1084,7 +1094,7 @@ mod page {
             while self.workers.len() < self.pool_size {
                 let w = self.workers.len();
                 let worker = spawn_worker(ctx, w);
-                worker.send(Request::Init(choice));
+                worker.send(Request::Init(choice, assets_url()));
                 self.workers.push(worker);
                 self.worker_ids.push(self.made);
                 self.made += 1;

@@ -24,8 +24,10 @@ pub enum BackendChoice {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Request {
-    /// Bring up a device; answered by `Report::Ready`.
-    Init(BackendChoice),
+    /// Bring up a device; answered by `Report::Ready`. With the absolute
+    /// URL of the folder holding `precomputed/` (the worker runs from a
+    /// blob URL, against which relative paths resolve to nothing).
+    Init(BackendChoice, String),
     Train(DemoConfig),
     /// Train and evaluate every regime of an experiment (its spec as JSON
     /// text: a string crosses to the worker far faster than a deep object).

@@ -51,10 +51,12 @@ mod fetch {
 
     use super::Manifest;
 
-    /// Beside the worker's script, so a versioned site's `v/<hash>/` holds them.
+    /// Under the page's assets (`v/<hash>/` in a built site).
     const DIR: &str = "precomputed/prefixes/";
 
     thread_local! {
+        /// The absolute URL of the page's assets, from `Request::Init`.
+        static ASSETS: RefCell<String> = const { RefCell::new(String::new()) };
         /// The manifest once fetched (`None` inside: there is none).
         static MANIFEST: RefCell<Option<Rc<Option<Manifest>>>> = const { RefCell::new(None) };
     }
@@ -73,11 +75,19 @@ mod fetch {
         Some(js_sys::Uint8Array::new(&buffer).to_vec())
     }
 
+    pub fn set_assets(url: String) {
+        ASSETS.with(|a| *a.borrow_mut() = url);
+    }
+
+    fn url(file: &str) -> String {
+        ASSETS.with(|a| format!("{}{DIR}{file}", a.borrow()))
+    }
+
     async fn manifest() -> Rc<Option<Manifest>> {
         if let Some(m) = MANIFEST.with(|m| m.borrow().clone()) {
             return m;
         }
-        let found = bytes(&format!("{DIR}manifest.json"))
+        let found = bytes(&url("manifest.json"))
             .await
             .and_then(|b| serde_json::from_slice(&b).ok());
         let m = Rc::new(found);
@@ -97,7 +107,7 @@ mod fetch {
             return Ok(None);
         }
         m.usable(&format!("{VERSION}+{ENGINE_BUILD}"), kind.name())?;
-        let Some(b) = bytes(&format!("{DIR}{key}.bin")).await else {
+        let Some(b) = bytes(&url(&format!("{key}.bin"))).await else {
             return Ok(None);
         };
         // A file that is not this prefix's is not used (the engine trains it).
@@ -106,7 +116,7 @@ mod fetch {
 }
 
 #[cfg(target_family = "wasm")]
-pub use fetch::recall;
+pub use fetch::{recall, set_assets};
 
 #[cfg(test)]
 mod tests {

@@ -68,7 +68,8 @@ impl Worker for TrainerWorker {
         REPORT_TO.with(|r| *r.borrow_mut() = Some((scope.clone(), id)));
         let (shared, scope) = (self.shared.clone(), scope.clone());
         match msg {
-            Request::Init(choice) => spawn_local(async move {
+            Request::Init(choice, assets) => spawn_local(async move {
+                crate::shipped::set_assets(assets);
                 let info = init(&shared, choice).await;
                 scope.respond(id, Report::Ready(info));
             }),

@@ -1,3 +1,9 @@
+// The page's pool against one worker, as measured for README.md: serves
+// dist/, opens each query (comma-separated in QS; default: the full `quick`
+// preset on the pool, then with workers=1), waits until the pool's workers
+// are ready, runs, and prints the wall time and the page's main-thread time
+// (CDP). A benchmark, not a test: run it on a quiet machine.
+//   QS='?backend=cpu&preset=quick,?backend=cpu&preset=quick&workers=1' node tests/pool-bench.mjs
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
