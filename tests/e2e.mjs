@@ -6,10 +6,10 @@
 // hung, see the closing note of issue 2.)
 // Writes tests/artifacts/{e2e.json,page.png}.
 import { chromium } from 'playwright-core';
-import { createServer } from 'node:http';
+import { serveDist } from './serve-dist.mjs';
 import { readFile, mkdir, writeFile, readdir, stat } from 'node:fs/promises';
 import { gzipSync, deflateRawSync } from 'node:zlib';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,23 +19,9 @@ const artifacts = join(root, 'tests', 'artifacts');
 const STEPS = { webgpu: 20, cpu: 80 };
 const TIMEOUT_MS = 8 * 60_000;
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 // The shipped trained prefixes can be withheld, as from a page without them.
 let serveShipped = true;
-const server = createServer(async (req, res) => {
-  let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-  if (!serveShipped && path.includes('/precomputed/prefixes/')) return res.writeHead(404).end('withheld');
-  if (path.endsWith('/')) path += 'index.html';
-  try {
-    const body = await readFile(join(dist, path));
-    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
-    res.end(body);
-  } catch {
-    res.writeHead(404).end('not found');
-  }
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}/`;
+const { server, base } = await serveDist(dist, (path) => !serveShipped && path.includes('/precomputed/prefixes/'));
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

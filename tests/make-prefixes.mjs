@@ -10,10 +10,10 @@
 //   bash -c 'source scripts/env.sh; build_page' && node tests/make-prefixes.mjs
 // then build the page again so dist/ carries them.
 import { chromium } from 'playwright-core';
-import { createServer } from 'node:http';
+import { serveDist } from './serve-dist.mjs';
 import { readFile, mkdir, writeFile, rm } from 'node:fs/promises';
 import { deflateRawSync, gzipSync } from 'node:zlib';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 
 /// Seeds whose pretraining ships: the exercises' (the default preset's first five).
 const SEEDS = [0, 1, 2, 3, 4];
@@ -22,19 +22,7 @@ const root = new URL('..', import.meta.url).pathname;
 const dist = join(root, 'dist');
 const out = join(root, 'web', 'precomputed', 'prefixes');
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
-const server = createServer(async (req, res) => {
-  let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-  if (path.endsWith('/')) path += 'index.html';
-  try {
-    const body = await readFile(join(dist, path));
-    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
-    res.end(body);
-  } catch {
-    res.writeHead(404).end('not found');
-  }
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const { server, base } = await serveDist(dist);
 
 // The default experiment cut to its pretraining: a prefix's key depends on
 // the world, the model, the seed and its phases only, so these are the keys
@@ -50,7 +38,7 @@ const link = '1.' + deflateRawSync(Buffer.from(JSON.stringify(spec))).toString('
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
 const page = await browser.newPage();
-await page.goto(`http://127.0.0.1:${server.address().port}/?backend=cpu&spec=${link}`);
+await page.goto(`${base}?backend=cpu&spec=${link}`);
 await page.waitForSelector('#backend[data-kind="flex"]', { timeout: 120_000 });
 const t0 = Date.now();
 await page.click('#run');

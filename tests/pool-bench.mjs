@@ -5,18 +5,9 @@
 // (CDP). A benchmark, not a test: run it on a quiet machine.
 //   QS='?backend=cpu&preset=quick,?backend=cpu&preset=quick&workers=1' node tests/pool-bench.mjs
 import { chromium } from 'playwright-core';
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-const dist = '/work/main/dist';
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
-const server = createServer(async (req, res) => {
-  let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (path.endsWith('/')) path += 'index.html';
-  try { const body = await readFile(join(dist, path)); res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }); res.end(body); } catch { res.writeHead(404).end(); }
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}/`;
+import { serveDist } from './serve-dist.mjs';
+const dist = new URL('../dist', import.meta.url).pathname;
+const { server, base } = await serveDist(dist);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
 for (const q of (process.env.QS ?? '?backend=cpu&preset=quick,?backend=cpu&preset=quick&workers=1').split(',')) {
   const page = await browser.newPage();

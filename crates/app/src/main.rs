@@ -1190,7 +1190,7 @@ mod page {
                     };
                     let workers = match self.pool_size {
                         1 => String::new(),
-                        n => format!(" Runs train on {n} workers at once (one per core)."),
+                        n => format!(" · runs train on {n} workers at once"),
                     };
                     html! { <p id="backend" class="backend" data-kind={b.kind.name()} data-workers={self.pool_size.to_string()}
                     data-workers-ready={self.pool.ready().to_string()}>

@@ -606,8 +606,9 @@ mod tests {
         assert!(matches!(end.page[0], Report::RunResults { complete: true, .. }));
     }
 
-    #[test]
-    fn cancel_stops_every_worker_and_a_new_run_waits_for_them() {
+    /// Two ready workers running a run: control's pretraining is trained,
+    /// so worker 0 runs control and worker 1 a regime that shares only that.
+    fn two_workers_past_pretraining() -> (ExperimentSpec, Pool) {
         let spec = spec();
         let mut pool = Pool::default();
         ready(&mut pool, 0);
@@ -615,6 +616,12 @@ mod tests {
         pool.start(spec.clone(), 0.0);
         let keys = prefix_keys(&spec, spec.seeds[0], &spec.regimes[0].phases);
         pool.report(0, Report::Trained(key_text(keys[0])), 1.0);
+        (spec, pool)
+    }
+
+    #[test]
+    fn cancel_stops_every_worker_and_a_new_run_waits_for_them() {
+        let (spec, mut pool) = two_workers_past_pretraining();
         let c = pool.cancel();
         assert_eq!(c.send, vec![(0, Request::Cancel), (1, Request::Cancel)]);
         assert_eq!(c.page, vec![Report::Cancelled]);
@@ -634,13 +641,7 @@ mod tests {
 
     #[test]
     fn a_failed_unit_ends_the_run_and_stops_the_others() {
-        let spec = spec();
-        let mut pool = Pool::default();
-        ready(&mut pool, 0);
-        ready(&mut pool, 1);
-        pool.start(spec.clone(), 0.0);
-        let keys = prefix_keys(&spec, spec.seeds[0], &spec.regimes[0].phases);
-        pool.report(0, Report::Trained(key_text(keys[0])), 1.0);
+        let (_, mut pool) = two_workers_past_pretraining();
         let f = pool.report(1, Report::Failed("the GPU device was lost".into()), 2.0);
         assert_eq!(f.send, vec![(0, Request::Cancel)]);
         assert_eq!(f.page, vec![Report::Failed("the GPU device was lost".into())]);
