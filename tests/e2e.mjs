@@ -311,6 +311,16 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   await page.close();
 });
 
+// Type a storage budget (MB), once the pool's workers are up: in one full
+// run, a budget typed while the page was still starting never showed (both
+// checks that set one; not reproduced alone, cause not pinned down).
+async function setQuota(page, mb) {
+  await page.waitForFunction(() => { const b = document.querySelector('#backend'); return b.dataset.workersReady === b.dataset.workers; }, null, { timeout: 60_000 });
+  await page.fill('#storage-quota', String(mb));
+  await page.press('#storage-quota', 'Enter');
+  await page.waitForFunction((bytes) => document.querySelector('#storage').dataset.quota === String(bytes), mb * 1048576, { timeout: 30_000 });
+}
+
 const storage = async (page) => page.$eval('#storage', (e) => ({ bytes: Number(e.dataset.bytes), entries: Number(e.dataset.entries), quota: Number(e.dataset.quota) }));
 async function runQuickSmoke(page) {
   await page.click('#run');
@@ -325,9 +335,7 @@ await check('storage: kept data stays within the budget, clears on request, and 
   assert.equal(before.quota, 100 * 1048576, 'the default budget is 100 MB');
   assert.equal(before.entries, 0, 'a fresh browser keeps nothing');
   // A budget of 1 MB: fewer trained phases fit than the run trains.
-  await page.fill('#storage-quota', '1');
-  await page.press('#storage-quota', 'Enter');
-  await page.waitForFunction(() => document.querySelector('#storage').dataset.quota === String(1048576));
+  await setQuota(page, 1);
   await runQuickSmoke(page);
   await page.waitForFunction(() => Number(document.querySelector('#storage').dataset.entries) > 0);
   const bounded = await storage(page);
@@ -363,9 +371,7 @@ await check('memory: ten runs back to back keep the page\'s and the worker\'s wa
   const { page, errors } = await openPage('?backend=cpu&preset=quick&smoke=1');
   await page.waitForSelector('#storage');
   // Keep nothing, so every run trains every phase again.
-  await page.fill('#storage-quota', '0');
-  await page.press('#storage-quota', 'Enter');
-  await page.waitForFunction(() => document.querySelector('#storage').dataset.quota === '0');
+  await setQuota(page, 0);
   const memory = [];
   for (let run = 0; run < 10; run++) {
     // The worker reports its memory just before the run's last results.
