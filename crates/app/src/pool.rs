@@ -112,11 +112,6 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Workers spawned so far (ready or not).
-    pub fn workers(&self) -> usize {
-        self.slots.len()
-    }
-
     /// A worker was spawned (or spawned again in place of `index`).
     pub fn spawned(&mut self, index: usize) {
         if index >= self.slots.len() {
