@@ -23,24 +23,30 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let root = manifest.join("../..");
-    let sources = [manifest.join("src"), root.join("vendor/burn-flex/src")];
-    let lock = root.join("Cargo.lock");
-    let mut paths = vec![];
-    for dir in &sources {
+    // Each file is hashed under its name inside the checkout, never its
+    // absolute path, so every checkout of one commit stamps the same build.
+    let sources = [
+        ("crates/lab/src", manifest.join("src")),
+        ("vendor/burn-flex/src", root.join("vendor/burn-flex/src")),
+    ];
+    let mut named = vec![];
+    for (label, dir) in &sources {
         println!("cargo:rerun-if-changed={}", dir.display());
+        let mut paths = vec![];
         files(dir, &mut paths);
+        for path in paths {
+            let inner = path.strip_prefix(dir).expect("found under dir");
+            let name = format!("{label}/{}", inner.to_string_lossy().replace('\\', "/"));
+            named.push((name, path));
+        }
     }
+    let lock = root.join("Cargo.lock");
     println!("cargo:rerun-if-changed={}", lock.display());
-    paths.push(lock);
-    paths.sort();
-    // FNV-1a over (relative path, contents): stable across machines and checkouts.
+    named.push(("Cargo.lock".to_string(), lock));
+    named.sort();
+    // FNV-1a over (name in the checkout, contents).
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for path in &paths {
-        let name = path
-            .strip_prefix(&root)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (name, path) in &named {
         let bytes = std::fs::read(path).unwrap_or_default();
         for b in name.as_bytes().iter().chain(&bytes) {
             hash = (hash ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);

@@ -40,19 +40,33 @@ enum Event {
 }
 
 /// Run every unit of `spec` on up to `jobs` processes at once; one outcome
-/// per seed, as one process would lay them out.
+/// per seed, as one process would lay them out. `shared`: a folder of
+/// checkpoints to recall from and add to (a sweep's points share their
+/// prefixes through it); otherwise one for this run alone.
 pub fn run_units(
     spec: &ExperimentSpec,
     backend: &str,
     jobs: usize,
+    shared: Option<&Path>,
     bar: &mut Bar,
 ) -> Result<Vec<SeedOutcome>, Box<dyn std::error::Error>> {
-    let dir = std::env::temp_dir().join(format!("upbringing-{}", std::process::id()));
-    let checkpoints = dir.join("checkpoints");
+    let dir = scratch("run")?;
+    let checkpoints = match shared {
+        Some(folder) => folder.to_path_buf(),
+        None => dir.join("checkpoints"),
+    };
     std::fs::create_dir_all(&checkpoints)?;
     let result = schedule(spec, backend, jobs, &dir, &checkpoints, bar);
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// A new empty folder of this process's under the temporary folder.
+pub fn scratch(what: &str) -> std::io::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("upbringing-{}-{what}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 fn schedule(

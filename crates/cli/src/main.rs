@@ -113,8 +113,13 @@ enum Command {
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
     },
-    /// Print the default experiment's pre-registered analysis plan (Markdown).
-    Plan,
+    /// Print the default experiment's pre-registered analysis plan, or a
+    /// shipped sweep's (Markdown).
+    Plan {
+        /// A shipped sweep (see `upbringing presets`).
+        #[arg(long)]
+        sweep: Option<String>,
+    },
     /// Print a preset's spec as JSON.
     Spec {
         #[arg(long)]
@@ -210,7 +215,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             shard,
         } => {
             let mut spec = match (preset, spec) {
-                (Some(name), _) => presets::preset(&name)?,
+                (Some(name), _) => preset_or_sweep(&name)?,
                 (None, Some(path)) => {
                     let text = std::fs::read_to_string(&path)
                         .map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
@@ -244,7 +249,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             let results = match shard {
                 Some(k_of_n) => run_shard(&spec, &backend, &k_of_n)?,
-                None => run_experiment(&spec, &backend, jobs.unwrap_or(threads))?,
+                None => run_experiment(&spec, &backend, jobs.unwrap_or(threads), None)?,
             };
             write_results(&results, out.as_deref(), csv.as_deref())?;
         }
@@ -276,7 +281,17 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v.get("points").is_some()) {
                 let sweep =
                     SweepResults::from_json(&text).map_err(|e| format!("{}: {e}", results.display()))?;
-                print!("{}", sweep.table());
+                if markdown {
+                    print!("{}", analysis::sweep_report_markdown(&sweep, plan));
+                } else {
+                    print!("{}", sweep.table());
+                    if let Some(p) = analysis::sweep_plan(&sweep.spec.name).filter(|_| plan) {
+                        print!("\n{}", analysis::sweep_markdown(&sweep, &p));
+                    }
+                }
+                if let Some(path) = csv {
+                    std::fs::write(&path, sweep.csv())?;
+                }
                 return Ok(());
             }
             let results = upbringing_lab::results::ExperimentResults::from_json(&text)
@@ -321,6 +336,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             for (name, line) in presets::list() {
                 println!("{name:24} {line}");
             }
+            println!("\nsweeps (one experiment per value; `report` prints the dose-response table):");
+            for (name, line) in presets::sweeps() {
+                println!("{name:24} {line}");
+            }
         }
         Command::Seed {
             spec,
@@ -336,8 +355,14 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let outcome = pollster::block_on(experiment::run_seed(&spec, &backend, seed, &mut host))?;
             std::fs::write(&out, serde_json::to_string(&outcome)?)?;
         }
-        Command::Plan => print!("{}", analysis::plan_markdown(&analysis::default_plan())),
-        Command::Spec { preset } => println!("{}", presets::preset(&preset)?.to_json()),
+        Command::Plan { sweep: None } => print!("{}", analysis::plan_markdown(&analysis::default_plan())),
+        Command::Plan { sweep: Some(name) } => {
+            let spec = presets::sweep(&name)?;
+            let plan =
+                analysis::sweep_plan(&name).ok_or_else(|| format!("the sweep {name:?} has no plan"))?;
+            print!("{}", analysis::sweep_plan_markdown(&spec, &plan)?);
+        }
+        Command::Spec { preset } => println!("{}", preset_or_sweep(&preset)?.to_json()),
         Command::Exercise {
             name,
             check,
@@ -475,6 +500,11 @@ fn run_here(
     ))?)
 }
 
+/// A preset or, failing that, a shipped sweep, by name.
+fn preset_or_sweep(name: &str) -> Result<ExperimentSpec, Box<dyn std::error::Error>> {
+    Ok(presets::preset(name).or_else(|e| presets::sweep(name).map_err(|_| e))?)
+}
+
 /// Every value of a sweep, one experiment after another; prints the
 /// dose-response table and writes the sweep's results file.
 fn run_sweep(
@@ -485,12 +515,20 @@ fn run_sweep(
     csv: Option<&std::path::Path>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let points = sweep::points(spec)?;
+    // Points share what they train alike (pretraining, and every phase
+    // before the swept one): one folder of checkpoints for the whole sweep.
+    let shared = jobs::scratch("sweep")?;
     let mut results = vec![];
     for (i, (value, point)) in points.iter().enumerate() {
         let setting = spec.sweep.as_ref().map_or("", |s| s.setting.as_str());
         eprintln!("sweep {}/{}: {setting} = {value}", i + 1, points.len());
-        results.push(run_experiment(point, backend, jobs)?);
+        let run = run_experiment(point, backend, jobs, Some(&shared));
+        if run.is_err() {
+            let _ = std::fs::remove_dir_all(&shared);
+        }
+        results.push(run?);
     }
+    let _ = std::fs::remove_dir_all(&shared);
     let file = SweepResults::new(spec, results)?;
     print!("{}", file.table());
     write_to(out, || Ok(serde_json::to_string_pretty(&file)?))?;
@@ -521,10 +559,13 @@ fn write_results(
     write_to(csv, || Ok(results.csv()))
 }
 
+/// `shared`: a folder of checkpoints to share with other runs (see
+/// `jobs::run_units`); then units always run as child processes.
 fn run_experiment(
     spec: &ExperimentSpec,
     backend: &Backend,
     jobs: usize,
+    shared: Option<&std::path::Path>,
 ) -> Result<ExperimentResults, Box<dyn std::error::Error>> {
     let jobs = jobs.clamp(1, spec.regimes.len() * spec.seeds.len());
     eprintln!(
@@ -543,11 +584,11 @@ fn run_experiment(
         .map(|&s| experiment::units_per_seed(spec, s))
         .sum();
     let mut bar = progress::Bar::new(start);
-    let outcomes = if jobs == 1 {
+    let outcomes = if jobs == 1 && shared.is_none() {
         let runs: Vec<(&ExperimentSpec, u64)> = spec.seeds.iter().map(|&s| (spec, s)).collect();
         run_here(&runs, backend, total, &mut bar)?
     } else {
-        jobs::run_units(spec, backend.kind.name(), jobs, &mut bar)?
+        jobs::run_units(spec, backend.kind.name(), jobs, shared, &mut bar)?
     };
     bar.finish();
     let mut results = ExperimentResults::assemble(spec, backend, outcomes);

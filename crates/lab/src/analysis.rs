@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::eval::Condition;
 use crate::results::{ExperimentResults, Metric};
+use crate::spec::ExperimentSpec;
 use crate::stats::{Paired, holm, min_detectable};
+use crate::sweep::SweepResults;
 
 /// Family-wise error rate across the comparisons of one report (Holm).
 pub const ALPHA: f64 = 0.05;
@@ -267,9 +269,16 @@ fn differences(results: &ExperimentResults, c: &Comparison, from: u64) -> Vec<f6
 
 /// Test `plan` on `results`, with Holm's correction across all of it.
 pub fn test(results: &ExperimentResults, plan: &[Comparison]) -> Vec<Tested> {
-    let pairs: Vec<(Paired, Paired)> = plan
+    let items: Vec<(&ExperimentResults, &Comparison)> = plan.iter().map(|c| (results, c)).collect();
+    test_together(&items)
+}
+
+/// Test comparisons, each on its own results, with Holm's correction across
+/// all of them (a sweep's comparisons at every value form one family).
+fn test_together(items: &[(&ExperimentResults, &Comparison)]) -> Vec<Tested> {
+    let pairs: Vec<(Paired, Paired)> = items
         .iter()
-        .map(|c| {
+        .map(|(results, c)| {
             (
                 Paired::of(&differences(results, c, 0)),
                 Paired::of(&differences(results, c, FRESH_FROM)),
@@ -277,11 +286,12 @@ pub fn test(results: &ExperimentResults, plan: &[Comparison]) -> Vec<Tested> {
         })
         .collect();
     let adjusted = holm(&pairs.iter().map(|(all, _)| all.p).collect::<Vec<_>>());
-    let strictest = ALPHA / plan.len().max(1) as f64;
-    plan.iter()
+    let strictest = ALPHA / items.len().max(1) as f64;
+    items
+        .iter()
         .zip(pairs)
         .zip(adjusted)
-        .map(|((c, (all, fresh)), p_holm)| {
+        .map(|((&(_, c), (all, fresh)), p_holm)| {
             let significant = p_holm < ALPHA;
             // The predicted sign, strictly: a zero difference is neither.
             let agrees = |d: f64, higher: bool| if higher { d > 0.0 } else { d < 0.0 };
@@ -310,6 +320,190 @@ pub fn test(results: &ExperimentResults, plan: &[Comparison]) -> Vec<Tested> {
             }
         })
         .collect()
+}
+
+/// A shipped sweep's pre-registered question (docs/sweep-plan.md): at every
+/// swept value, `a` against `b` on each of `conditions`, all tested as one
+/// Holm family; and from which value on `a` stays within [`SAME_MARGIN`] of
+/// `b` (the upper end of the paired 95% interval below it, at that value
+/// and every later one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepPlan {
+    pub claim: &'static str,
+    pub a: &'static str,
+    pub b: &'static str,
+    pub conditions: Vec<Condition>,
+    pub metric: Metric,
+    pub predicted: Prediction,
+}
+
+/// The plan of a shipped sweep, by the sweep's name (none for others).
+/// Written before the sweep's first run; never edited after it.
+pub fn sweep_plan(name: &str) -> Option<SweepPlan> {
+    match name {
+        "side-phase-length" => Some(SweepPlan {
+            claim: "Coupling beats fraction at this length: the side phase games more than coupled",
+            a: "side phase",
+            b: "coupled",
+            conditions: vec![Condition::InDistribution, Condition::HeldOutNewTrick],
+            metric: Metric::Gamed,
+            predicted: Prediction::Higher,
+        }),
+        _ => None,
+    }
+}
+
+/// One value's comparisons (in the plan's order of conditions).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepTested {
+    pub value: String,
+    pub tested: Vec<Tested>,
+}
+
+/// The plan's comparisons at each value, in order: value by value, each
+/// condition in the plan's order.
+pub fn sweep_claims(plan: &SweepPlan, setting: &str, values: &[String]) -> Vec<Comparison> {
+    values
+        .iter()
+        .flat_map(|value| {
+            plan.conditions.iter().map(move |&c| {
+                claim(
+                    &format!("{} ({setting} = {value})", plan.claim),
+                    (plan.a, c),
+                    (plan.b, c),
+                    plan.metric,
+                    plan.predicted,
+                )
+            })
+        })
+        .collect()
+}
+
+/// The plan of a sweep as a Markdown table (what `docs/sweep-plan.md`
+/// quotes): every comparison it will test, one Holm family.
+pub fn sweep_plan_markdown(spec: &ExperimentSpec, plan: &SweepPlan) -> crate::Result<String> {
+    let sweep = spec
+        .sweep
+        .as_ref()
+        .ok_or_else(|| crate::LabError::Spec(format!("{:?} is not a sweep", spec.name)))?;
+    let values: Vec<String> = crate::sweep::points(spec)?.into_iter().map(|(v, _)| v).collect();
+    Ok(plan_markdown(&sweep_claims(plan, &sweep.setting, &values)))
+}
+
+/// Test `plan` at every value of `sweep`, Holm across values × conditions.
+pub fn test_sweep(sweep: &SweepResults, plan: &SweepPlan) -> Vec<SweepTested> {
+    let setting = sweep.spec.sweep.as_ref().map_or("value", |s| s.setting.as_str());
+    let values: Vec<String> = sweep.points.iter().map(|p| p.value.clone()).collect();
+    let claims = sweep_claims(plan, setting, &values);
+    let per_value = plan.conditions.len();
+    let items: Vec<(&ExperimentResults, &Comparison)> = claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (&sweep.points[i / per_value].results, c))
+        .collect();
+    let mut tested = test_together(&items).into_iter();
+    values
+        .into_iter()
+        .map(|value| SweepTested {
+            value,
+            tested: tested.by_ref().take(per_value).collect(),
+        })
+        .collect()
+}
+
+/// What `upbringing report --markdown` prints for a sweep: its
+/// dose-response tables and, with `plan`, its pre-registered plan tested.
+pub fn sweep_report_markdown(sweep: &SweepResults, plan: bool) -> String {
+    let mut s = sweep.markdown();
+    if let Some(p) = sweep_plan(&sweep.spec.name).filter(|_| plan) {
+        let _ = writeln!(s, "\n**The pre-registered claims** (docs/sweep-plan.md):\n");
+        s.push_str(&sweep_markdown(sweep, &p));
+    }
+    s
+}
+
+/// Per condition of the plan: the first value from which `a` stays within
+/// [`SAME_MARGIN`] above `b` (the paired interval's upper end below it) at
+/// every later value too; `None` if it never does by the last value.
+pub fn caught_up(tested: &[SweepTested]) -> Vec<Option<String>> {
+    let conditions = tested.first().map_or(0, |t| t.tested.len());
+    (0..conditions)
+        .map(|c| {
+            let within = |t: &SweepTested| t.tested[c].all.hi < SAME_MARGIN;
+            let from = tested.iter().rposition(|t| !within(t)).map_or(0, |i| i + 1);
+            tested.get(from).map(|t| t.value.clone())
+        })
+        .collect()
+}
+
+/// The tested sweep as Markdown: one row per value and condition, then
+/// where `a` caught up with `b`.
+pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
+    let tested = test_sweep(sweep, plan);
+    let setting = sweep.spec.sweep.as_ref().map_or("value", |s| s.setting.as_str());
+    let n = tested.iter().map(|t| t.tested.len()).sum::<usize>();
+    let mut s = format!(
+        "{}: {} − {}, {}, paired over seeds: mean difference in points [95% bootstrap interval], exact \
+         sign-flip permutation p, Holm-adjusted across these {n} comparisons; detectable: the smallest \
+         difference these seeds find with 80% power at level {:.4}.\n\n\
+         | {setting} | condition | a − b [95%] | seeds | p (Holm) | detectable | prediction | verdict |\n\
+         |---|---|---|---|---|---|---|---|\n",
+        plan.claim,
+        plan.a,
+        plan.b,
+        plan.metric.label(),
+        ALPHA / n.max(1) as f64
+    );
+    for t in &tested {
+        for x in &t.tested {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} [{}, {}] | {} | {:.3} ({:.3}) | {} | {} | **{}** |",
+                t.value,
+                x.comparison.a.condition.short(),
+                points(x.all.mean),
+                points(x.all.lo),
+                points(x.all.hi),
+                x.all.n,
+                x.all.p,
+                x.p_holm,
+                detectable(x.detectable),
+                x.comparison.predicted.words(),
+                x.verdict.word()
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n**Where {} caught up with {}** (the upper end of the interval below +{:.0} points from that \
+         {setting} on):\n",
+        plan.a,
+        plan.b,
+        100.0 * SAME_MARGIN
+    );
+    for (c, at) in plan.conditions.iter().zip(caught_up(&tested)) {
+        let _ = writeln!(
+            s,
+            "- {}: {}",
+            c.short(),
+            at.map_or(
+                format!(
+                    "not by the last value ({})",
+                    tested.last().map_or("", |t| t.value.as_str())
+                ),
+                |v| { format!("from {setting} = {v}") }
+            )
+        );
+    }
+    s
+}
+
+fn detectable(d: f64) -> String {
+    if d.is_finite() {
+        format!("{:.0}", 100.0 * d)
+    } else {
+        "none (too few seeds)".into()
+    }
 }
 
 /// `a` against `b` on every condition, for `metric` (Holm across conditions).
@@ -388,11 +582,7 @@ pub fn tested_markdown(tested: &[Tested]) -> String {
             t.all.p,
             t.p_holm,
             points(t.fresh.mean),
-            if t.detectable.is_finite() {
-                format!("{:.0}", 100.0 * t.detectable)
-            } else {
-                "none (too few seeds)".into()
-            },
+            detectable(t.detectable),
             c.predicted.words(),
             t.verdict.word()
         );
@@ -540,5 +730,49 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_sweep_is_one_holm_family_and_says_where_the_gap_closed() {
+        use crate::sweep::{SweepPoint, SweepResults};
+        // The side phase games 30, 15, then 0 points more than coupled
+        // (give or take a point per seed) as the sweep's value grows.
+        let point = |value: &str, gap: u64| SweepPoint {
+            value: value.into(),
+            results: results(move |regime, seed| match regime {
+                "side phase" => 40 + gap + seed % 2,
+                _ => 40,
+            }),
+        };
+        let spec = presets::sweep("side-phase-length").unwrap();
+        let sweep = SweepResults {
+            format: crate::results::FORMAT,
+            spec,
+            points: vec![point("20", 30), point("80", 15), point("320", 0)],
+        };
+        let plan = sweep_plan("side-phase-length").unwrap();
+        let tested = test_sweep(&sweep, &plan);
+        assert_eq!(tested.len(), 3);
+        assert!(tested.iter().all(|t| t.tested.len() == 2));
+        assert_eq!(tested[0].tested[0].verdict, Verdict::Confirmed);
+        assert_eq!(tested[2].tested[0].verdict, Verdict::Inconclusive);
+        // Holm over all six: the first value alone would have a smaller p.
+        let alone = test(
+            &sweep.points[0].results,
+            &[tested[0].tested[0].comparison.clone()],
+        );
+        assert!(tested[0].tested[0].p_holm > alone[0].p_holm);
+        // In distribution the gap closed at 320; the new trick has no rows.
+        assert_eq!(caught_up(&tested), [Some("320".to_string()), None]);
+        let md = sweep_markdown(&sweep, &plan);
+        assert!(md.contains("from r1.p3.steps = 320"), "{md}");
+        assert!(md.contains("not by the last value (320)"), "{md}");
+        assert_eq!(md.lines().filter(|l| l.starts_with("| 80 |")).count(), 2, "{md}");
+        // A gap that opens again later does not count as caught up.
+        let sweep = SweepResults {
+            points: vec![point("20", 0), point("80", 30), point("320", 0)],
+            ..sweep
+        };
+        assert_eq!(caught_up(&test_sweep(&sweep, &plan))[0].as_deref(), Some("320"));
     }
 }

@@ -7,8 +7,8 @@
 
 use crate::error::{LabError, Result};
 use crate::spec::{
-    CorpusSpec, EvalSpec, ExperimentSpec, Grader, ModelSpec, Objective, PhaseSpec, RegimeSpec, RlSpec,
-    SPEC_VERSION, SftMix, TaskMix, WorldSpec,
+    CorpusSpec, EvalSpec, ExperimentSpec, Grader, Linked, ModelSpec, Objective, PhaseSpec, RegimeSpec,
+    RlSpec, SPEC_VERSION, SftMix, Sweep, TaskMix, WorldSpec,
 };
 use crate::world::graded::GradedSpec;
 
@@ -445,6 +445,75 @@ pub fn preset(name: &str) -> Result<ExperimentSpec> {
     }
 }
 
+/// Side-phase lengths of the `side-phase-length` sweep (the default's is 40).
+const SIDE_LENGTHS: [usize; 6] = [20, 40, 80, 160, 320, 640];
+/// Seeds of the shipped sweeps: the default experiment ran 0–9, so these
+/// were never looked at when the sweeps' plans were written.
+const SWEEP_SEEDS: std::ops::Range<u64> = 10..20;
+
+/// (name, one line) for every shipped sweep (`upbringing presets`).
+pub fn sweeps() -> Vec<(String, String)> {
+    vec![(
+        "side-phase-length".into(),
+        format!(
+            "side phase vs coupled at equal checked episodes, side phase {} to {} steps, {} fresh seeds",
+            SIDE_LENGTHS[0],
+            SIDE_LENGTHS[SIDE_LENGTHS.len() - 1],
+            SWEEP_SEEDS.end - SWEEP_SEEDS.start
+        ),
+    )]
+}
+
+/// A shipped sweep by name.
+pub fn sweep(name: &str) -> Result<ExperimentSpec> {
+    match name {
+        // Does a longer side phase catch up with coupling? At each length L
+        // the coupled regime gets the same checked episodes: b.rl + L steps
+        // with a share L / (b.rl + L) checked, as in the default's pair.
+        "side-phase-length" => {
+            let all = regimes(FULL);
+            let pick = |name: &str| {
+                all.iter()
+                    .find(|r| r.name == name)
+                    .cloned()
+                    .expect("a default regime")
+            };
+            let mut spec = experiment(
+                name,
+                "Fraction against coupling as the side phase grows: side phase (capability rl, then L \
+                 penalised steps) against coupled (the same checked episodes spread through capability rl).",
+                FULL,
+                vec![pick("side phase"), pick("coupled")],
+            );
+            spec.seeds = SWEEP_SEEDS.collect();
+            let text = |f: &dyn Fn(usize) -> String| SIDE_LENGTHS.iter().map(|&l| f(l)).collect();
+            spec.sweep = Some(Sweep {
+                setting: "r1.p3.steps".into(),
+                values: text(&|l| l.to_string()),
+                linked: vec![
+                    Linked {
+                        setting: "r2.p2.steps".into(),
+                        values: text(&|l| (FULL.rl + l).to_string()),
+                    },
+                    Linked {
+                        setting: "r2.p2.caught".into(),
+                        values: text(&|l| format!("{l}/{}", FULL.rl + l)),
+                    },
+                ],
+            });
+            Ok(spec)
+        }
+        other => Err(LabError::Spec(format!(
+            "unknown sweep {other:?} (known: {})",
+            sweeps()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
 /// `spec` cut to a seconds-long smoke run (a smaller model, a few steps per
 /// phase, few episodes): for tests and the page's quick check, never a finding.
 pub fn smoke(mut spec: ExperimentSpec) -> ExperimentSpec {
@@ -509,7 +578,33 @@ mod tests {
 
     #[test]
     fn the_fraction_and_coupling_pair_hold_the_alignment_signal_fixed() {
-        let spec = preset("default").unwrap();
+        let mut specs = vec![preset("default").unwrap()];
+        let sweep = sweep("side-phase-length").unwrap();
+        let points = crate::sweep::points(&sweep).unwrap();
+        assert_eq!(points.len(), SIDE_LENGTHS.len());
+        specs.extend(points.into_iter().map(|(_, spec)| spec));
+        for spec in specs {
+            fraction_and_coupling_match(&spec);
+        }
+    }
+
+    #[test]
+    fn shipped_sweeps_are_listed_and_run_on_fresh_seeds() {
+        for (name, _) in sweeps() {
+            let spec = sweep(&name).unwrap();
+            spec.validate().unwrap();
+            assert!(spec.sweep.is_some());
+            assert!(spec.seeds.iter().all(|&s| s >= 10), "the default ran seeds 0-9");
+        }
+        assert!(
+            sweep("nope")
+                .unwrap_err()
+                .to_string()
+                .contains("side-phase-length")
+        );
+    }
+
+    fn fraction_and_coupling_match(spec: &ExperimentSpec) {
         let rl_steps_and_checked = |name: &str| -> (usize, f64) {
             let r = spec.regimes.iter().find(|r| r.name == name).unwrap();
             r.phases

@@ -50,7 +50,23 @@ pub struct Sweep {
     pub setting: String,
     /// Its values, as the designer would type them (`40`, `1/6`, `4-6`).
     pub values: Vec<String>,
+    /// Settings that move with it: at the sweep's value `i`, each takes its
+    /// own value `i` (a coupled regime's length and checked share follow a
+    /// side phase's length, so both get the same checked episodes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<Linked>,
 }
+
+/// A setting swept in step with a [`Sweep`]'s own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Linked {
+    pub setting: String,
+    pub values: Vec<String>,
+}
+
+/// Most settings linked to one sweep's.
+pub const MAX_LINKED: usize = 4;
 
 impl Sweep {
     /// The shape of the sweep alone (what `ExperimentSpec::validate` can
@@ -71,6 +87,31 @@ impl Sweep {
         for (i, v) in self.values.iter().enumerate() {
             if self.values[..i].iter().any(|w| w.trim() == v.trim()) {
                 return Err(format!("sweep: the value {v:?} is listed twice"));
+            }
+        }
+        if self.linked.len() > MAX_LINKED {
+            return Err(format!(
+                "sweep: at most {MAX_LINKED} linked settings (MAX_LINKED), got {}",
+                self.linked.len()
+            ));
+        }
+        for (i, l) in self.linked.iter().enumerate() {
+            if long(&l.setting) || l.values.iter().any(long) {
+                return Err(format!(
+                    "sweep: names and values are at most {MAX_SWEEP_TEXT} characters (MAX_SWEEP_TEXT)"
+                ));
+            }
+            if l.values.len() != self.values.len() {
+                return Err(format!(
+                    "sweep: the linked setting {:?} has {} values, the sweep {}: one for each",
+                    l.setting,
+                    l.values.len(),
+                    self.values.len()
+                ));
+            }
+            let names = std::iter::once(&self.setting).chain(self.linked[..i].iter().map(|l| &l.setting));
+            if names.into_iter().any(|n| n.trim() == l.setting.trim()) {
+                return Err(format!("sweep: the setting {:?} is swept twice", l.setting));
             }
         }
         Ok(())

@@ -14,7 +14,7 @@ use crate::error::{LabError, Result};
 use crate::eval::Condition;
 use crate::fields::{PhaseField, SpecField};
 use crate::results::{ExperimentResults, FORMAT, quote};
-use crate::spec::{ExperimentSpec, Sweep};
+use crate::spec::ExperimentSpec;
 use crate::stats::Rate;
 
 /// Where a swept value goes.
@@ -39,46 +39,44 @@ enum ModelSetting {
 
 // Reading a setting's name lives here, not in `spec` beside `Sweep`: it
 // needs `fields`, which needs `spec`.
-impl Sweep {
-    fn parse(&self) -> std::result::Result<Setting, String> {
-        let name = self.setting.trim();
-        let unknown = || {
-            format!(
-                "sweep: unknown setting {name:?} (a phase's `r2.p3.steps`, one of {}, or model.d_model, \
-                 model.n_heads, model.n_layers)",
-                SpecField::ALL.map(|f| f.key()).join(", ")
-            )
-        };
-        if let Some(model) = name.strip_prefix("model.") {
-            return Ok(Setting::Model(match model {
-                "d_model" => ModelSetting::DModel,
-                "n_heads" => ModelSetting::NHeads,
-                "n_layers" => ModelSetting::NLayers,
-                _ => return Err(unknown()),
-            }));
-        }
-        if let Some(f) = SpecField::ALL.into_iter().find(|f| f.key() == name) {
-            return Ok(Setting::Spec(f));
-        }
-        let mut parts = name.split('.');
-        let index = |part: Option<&str>, letter: char| {
-            part.and_then(|p| p.strip_prefix(letter))
-                .and_then(|n| n.parse::<usize>().ok())
-                .filter(|&n| n >= 1)
-                .map(|n| n - 1)
-        };
-        match (
-            index(parts.next(), 'r'),
-            index(parts.next(), 'p'),
-            parts.next(),
-            parts.next(),
-        ) {
-            (Some(regime), Some(phase), Some(key), None) => match PhaseField::from_key(key) {
-                Some(field) => Ok(Setting::Phase { regime, phase, field }),
-                None => Err(unknown()),
-            },
-            _ => Err(unknown()),
-        }
+fn parse(name: &str) -> std::result::Result<Setting, String> {
+    let name = name.trim();
+    let unknown = || {
+        format!(
+            "sweep: unknown setting {name:?} (a phase's `r2.p3.steps`, one of {}, or model.d_model, \
+             model.n_heads, model.n_layers)",
+            SpecField::ALL.map(|f| f.key()).join(", ")
+        )
+    };
+    if let Some(model) = name.strip_prefix("model.") {
+        return Ok(Setting::Model(match model {
+            "d_model" => ModelSetting::DModel,
+            "n_heads" => ModelSetting::NHeads,
+            "n_layers" => ModelSetting::NLayers,
+            _ => return Err(unknown()),
+        }));
+    }
+    if let Some(f) = SpecField::ALL.into_iter().find(|f| f.key() == name) {
+        return Ok(Setting::Spec(f));
+    }
+    let mut parts = name.split('.');
+    let index = |part: Option<&str>, letter: char| {
+        part.and_then(|p| p.strip_prefix(letter))
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&n| n >= 1)
+            .map(|n| n - 1)
+    };
+    match (
+        index(parts.next(), 'r'),
+        index(parts.next(), 'p'),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some(regime), Some(phase), Some(key), None) => match PhaseField::from_key(key) {
+            Some(field) => Ok(Setting::Phase { regime, phase, field }),
+            None => Err(unknown()),
+        },
+        _ => Err(unknown()),
     }
 }
 
@@ -128,13 +126,24 @@ pub fn points(spec: &ExperimentSpec) -> Result<Vec<(String, ExperimentSpec)>> {
         return Ok(vec![(String::new(), base)]);
     };
     sweep.check_shape().map_err(LabError::Spec)?;
-    let setting = sweep.parse().map_err(LabError::Spec)?;
+    let setting = parse(&sweep.setting).map_err(LabError::Spec)?;
+    let linked = sweep
+        .linked
+        .iter()
+        .map(|l| parse(&l.setting))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(LabError::Spec)?;
     sweep
         .values
         .iter()
-        .map(|value| {
+        .enumerate()
+        .map(|(i, value)| {
             let mut point = base.clone();
             apply(&mut point, setting, value).map_err(LabError::Spec)?;
+            for (l, &s) in sweep.linked.iter().zip(&linked) {
+                apply(&mut point, s, &l.values[i])
+                    .map_err(|e| LabError::Spec(format!("{e} (linked {} = {})", l.setting, l.values[i])))?;
+            }
             point
                 .validate()
                 .map_err(|e| LabError::Spec(format!("sweep: at {} = {value}: {e}", sweep.setting)))?;
@@ -232,12 +241,11 @@ impl SweepResults {
         out
     }
 
-    /// The dose-response table: per regime, one row per value with the
-    /// gamed rate in distribution and on the held-out new trick, and
-    /// honest success in distribution, each pooled over seeds with its 95%
-    /// Wilson interval.
-    pub fn table(&self) -> String {
-        let setting = self.spec.sweep.as_ref().map_or("value", |s| s.setting.as_str());
+    /// Regimes in order of first appearance, then for each the rows of the
+    /// dose-response table: value, gamed in distribution, gamed on the new
+    /// trick, honest in distribution (each pooled over seeds, with its 95%
+    /// Wilson interval), seeds.
+    fn dose_response(&self) -> Vec<(&str, Vec<[String; 5]>)> {
         let show = |r: Rate| {
             if r.trials == 0 {
                 "–".to_string()
@@ -258,24 +266,68 @@ impl SweepResults {
                 }
             }
         }
+        regimes
+            .into_iter()
+            .map(|regime| {
+                let rows = self
+                    .points
+                    .iter()
+                    .map(|p| {
+                        let inside = p.results.cell(regime, Condition::InDistribution);
+                        let new_trick = p.results.cell(regime, Condition::HeldOutNewTrick);
+                        [
+                            p.value.clone(),
+                            show(inside.gamed.pooled),
+                            show(new_trick.gamed.pooled),
+                            show(inside.honest.pooled),
+                            p.results.spec.seeds.len().to_string(),
+                        ]
+                    })
+                    .collect();
+                (regime, rows)
+            })
+            .collect()
+    }
+
+    const HEADS: [&'static str; 4] = ["gamed, in-dist", "gamed, new trick", "honest, in-dist", "seeds"];
+
+    fn setting(&self) -> &str {
+        self.spec.sweep.as_ref().map_or("value", |s| s.setting.as_str())
+    }
+
+    /// The dose-response table, as text: per regime, one row per value.
+    pub fn table(&self) -> String {
         let mut out = String::new();
-        for regime in regimes {
-            out.push_str(&format!("\n{regime}\n"));
-            out.push_str(&format!(
+        let line = |cells: [&str; 5]| {
+            format!(
                 "{:>16}  {:>18}  {:>18}  {:>18}  {:>5}\n",
-                setting, "gamed, in-dist", "gamed, new trick", "honest, in-dist", "seeds"
+                cells[0], cells[1], cells[2], cells[3], cells[4]
+            )
+        };
+        for (regime, rows) in self.dose_response() {
+            out.push_str(&format!("\n{regime}\n"));
+            let [a, b, c, d] = Self::HEADS;
+            out.push_str(&line([self.setting(), a, b, c, d]));
+            for row in &rows {
+                out.push_str(&line(row.each_ref().map(String::as_str)));
+            }
+        }
+        out
+    }
+
+    /// The dose-response table as Markdown (what RESULTS.md quotes): rates
+    /// in % pooled over seeds [Wilson 95%].
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        for (regime, rows) in self.dose_response() {
+            let [a, b, c, d] = Self::HEADS;
+            out.push_str(&format!(
+                "\n**{regime}** (% pooled over seeds [Wilson 95%]):\n\n| {} | {a} | {b} | {c} | {d} |\n\
+                 |---|---|---|---|---|\n",
+                self.setting()
             ));
-            for p in &self.points {
-                let inside = p.results.cell(regime, Condition::InDistribution);
-                let new_trick = p.results.cell(regime, Condition::HeldOutNewTrick);
-                out.push_str(&format!(
-                    "{:>16}  {:>18}  {:>18}  {:>18}  {:>5}\n",
-                    p.value,
-                    show(inside.gamed.pooled),
-                    show(new_trick.gamed.pooled),
-                    show(inside.honest.pooled),
-                    p.results.spec.seeds.len()
-                ));
+            for row in &rows {
+                out.push_str(&format!("| {} |\n", row.join(" | ")));
             }
         }
         out
@@ -286,13 +338,14 @@ impl SweepResults {
 mod tests {
     use super::*;
     use crate::presets::{preset, smoke};
-    use crate::spec::MAX_SWEEP_VALUES;
+    use crate::spec::{Linked, MAX_SWEEP_VALUES, Sweep};
 
     fn swept(setting: &str, values: &[&str]) -> ExperimentSpec {
         ExperimentSpec {
             sweep: Some(Sweep {
                 setting: setting.into(),
                 values: values.iter().map(|v| v.to_string()).collect(),
+                linked: vec![],
             }),
             ..preset("quick").unwrap()
         }
@@ -323,6 +376,45 @@ mod tests {
         );
         let episodes = points(&swept("episodes", &["40"])).unwrap();
         assert_eq!(episodes[0].1.eval.episodes, 40);
+    }
+
+    #[test]
+    fn linked_settings_take_their_value_at_each_point() {
+        let mut spec = swept("r7.p3.steps", &["20", "80"]);
+        spec.sweep.as_mut().unwrap().linked = vec![
+            Linked {
+                setting: "r8.p2.steps".into(),
+                values: vec!["220".into(), "280".into()],
+            },
+            Linked {
+                setting: "r8.p2.caught".into(),
+                values: vec!["1/11".into(), "2/7".into()],
+            },
+        ];
+        spec.validate().unwrap();
+        let expanded = points(&spec).unwrap();
+        let coupled = |s: &ExperimentSpec| match &s.regimes[7].phases[1].objective {
+            crate::spec::Objective::Rl(rl) => (s.regimes[7].phases[1].steps, rl.checked_share),
+            _ => panic!("coupled's second phase is rl"),
+        };
+        assert_eq!(expanded[0].1.regimes[6].phases[2].steps, 20);
+        assert_eq!(coupled(&expanded[0].1), (220, 1.0 / 11.0));
+        assert_eq!(expanded[1].1.regimes[6].phases[2].steps, 80);
+        assert_eq!(coupled(&expanded[1].1), (280, 2.0 / 7.0));
+
+        let why = |linked: Vec<Linked>| {
+            let mut s = swept("r7.p3.steps", &["20", "80"]);
+            s.sweep.as_mut().unwrap().linked = linked;
+            points(&s).unwrap_err().to_string()
+        };
+        let l = |setting: &str, values: &[&str]| Linked {
+            setting: setting.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        };
+        assert!(why(vec![l("r8.p2.steps", &["220"])]).contains("one for each"));
+        assert!(why(vec![l("r7.p3.steps", &["1", "2"])]).contains("swept twice"));
+        assert!(why(vec![l("r8.p2.colour", &["1", "2"])]).contains("unknown setting"));
+        assert!(why(vec![l("r8.p2.caught", &["1/2", "x"])]).contains("linked r8.p2.caught = x"));
     }
 
     #[test]

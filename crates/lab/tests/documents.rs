@@ -21,6 +21,20 @@ fn the_analysis_plan_holds_the_claims_the_engine_tests() {
 }
 
 #[test]
+fn the_sweep_plans_hold_the_claims_the_engine_tests() {
+    let doc = read("docs/sweep-plan.md");
+    for (name, _) in upbringing_lab::presets::sweeps() {
+        let spec = upbringing_lab::presets::sweep(&name).unwrap();
+        let plan = upbringing_lab::analysis::sweep_plan(&name).expect("every shipped sweep has a plan");
+        let table = upbringing_lab::analysis::sweep_plan_markdown(&spec, &plan).unwrap();
+        assert!(
+            doc.contains(&format!("## {name}")) && doc.contains(&table),
+            "docs/sweep-plan.md must hold `upbringing plan --sweep {name}`'s output verbatim:\n{table}"
+        );
+    }
+}
+
+#[test]
 fn results_md_quotes_the_reports_of_the_shipped_results() {
     let doc = read("RESULTS.md");
     // (shipped file, does RESULTS.md test the pre-registered plan on it?)
