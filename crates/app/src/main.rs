@@ -111,8 +111,10 @@ mod page {
         pool: Pool,
         /// Workers the last run asked for (shown, and read by e2e).
         pool_size: usize,
-        /// What this browser keeps for the page (results and trained phases).
-        storage: idb::Usage,
+        /// What this browser keeps for the page (results and trained phases);
+        /// `None` until first read (the budget field waits for it, or a value
+        /// typed meanwhile would be redrawn).
+        storage: Option<idb::Usage>,
         /// Why the last finished run's results were not kept, if they were not.
         not_kept: Option<String>,
         /// The worker's wasm memory after its last run (bytes; e2e reads it).
@@ -252,7 +254,7 @@ mod page {
                 made: 1,
                 pool,
                 pool_size: 1,
-                storage: idb::Usage::default(),
+                storage: None,
                 not_kept: None,
                 worker_memory: f64::NAN,
                 respawns: 0,
@@ -405,7 +407,7 @@ mod page {
                     None
                 }
                 Msg::Storage(usage) => {
-                    self.storage = usage;
+                    self.storage = Some(usage);
                     None
                 }
                 Msg::Saved(kept) => {
@@ -1135,7 +1137,7 @@ mod page {
 
         /// What this browser keeps, the budget, and a way to clear it.
         fn view_storage(&self, ctx: &Context<Self>) -> Html {
-            let u = self.storage;
+            let u = self.storage.unwrap_or_default();
             let mb = |b: f64| format!("{:.1} MB", b / 1048576.0);
             let set_quota = ctx.link().batch_callback(|e: Event| {
                 let input: web_sys::HtmlInputElement = e.target_unchecked_into();
@@ -1156,7 +1158,8 @@ mod page {
                     ) }</p>
                     <label>{ "Keep at most " }
                         <input id="storage-quota" type="number" min="0" step="10"
-                            value={format!("{:.0}", u.quota / 1048576.0)} onchange={set_quota} />
+                            value={format!("{:.0}", u.quota / 1048576.0)} onchange={set_quota}
+                            disabled={self.storage.is_none()} />
                         { " MB" }</label>
                     { " " }
                     <button id="clear-storage" onclick={ctx.link().callback(|_| Msg::ClearStorage)}>{ "Clear stored data" }</button>

@@ -40,3 +40,57 @@ fn units_in_processes_sharing_prefixes_equal_one_process() {
     assert!(three.failures.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A sweep's values share one folder of checkpoints (the second value
+/// recalls the first's pretraining and capability rl): each value's results
+/// equal that value's experiment run alone.
+#[test]
+fn a_sweep_sharing_prefixes_across_values_equals_each_value_alone() {
+    use upbringing_lab::spec::{Linked, Sweep};
+    use upbringing_lab::sweep::{SweepResults, points};
+    let dir = std::env::temp_dir().join(format!("upbringing-sweep-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut spec = smoke(preset("quick").unwrap());
+    spec.regimes
+        .retain(|r| ["side phase", "coupled"].contains(&r.name.as_str()));
+    spec.seeds = vec![3];
+    spec.sweep = Some(Sweep {
+        setting: "r1.p3.steps".into(),
+        values: vec!["2".into(), "5".into()],
+        linked: vec![Linked {
+            setting: "r2.p2.caught".into(),
+            values: vec!["1/4".into(), "1/2".into()],
+        }],
+    });
+    let path = dir.join("sweep.json");
+    std::fs::write(&path, spec.to_json()).unwrap();
+    let out = dir.join("sweep-out.json");
+    let ran = Command::new(env!("CARGO_BIN_EXE_upbringing"))
+        .args(["run", "--spec"])
+        .arg(&path)
+        .args(["--jobs", "1", "--threads", "1", "--out"])
+        .arg(&out)
+        .output()
+        .expect("the CLI runs");
+    let said = String::from_utf8_lossy(&ran.stderr);
+    assert!(ran.status.success(), "the sweep failed: {said}");
+    let second = &said[said.find("sweep 2/2").expect("the second value ran")..];
+    assert!(
+        second.contains("pretrain (kept from an earlier run)"),
+        "the second value recalls the first's pretraining: {second}"
+    );
+    let sweep = SweepResults::from_json(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    for ((value, point), got) in points(&spec).unwrap().iter().zip(&sweep.points) {
+        let alone_spec = dir.join(format!("point-{value}.json"));
+        std::fs::write(&alone_spec, point.to_json()).unwrap();
+        let alone = run(&alone_spec, 1, &dir.join(format!("point-{value}-out.json")));
+        assert_eq!(got.results.rows, alone.rows, "value {value}");
+        assert_eq!(got.results.stages, alone.stages, "value {value}");
+        assert_eq!(got.results.logs, alone.logs, "value {value}");
+    }
+    assert_ne!(
+        sweep.points[0].results.logs, sweep.points[1].results.logs,
+        "the values train differently"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
