@@ -259,6 +259,39 @@ await check('playground: a hostile preset link shows the default and says why', 
   await page.close();
 });
 
+await check('sweeps: a link opens a shipped sweep drawn with its bands and tested claims; a bad name is refused', async () => {
+  const { page, errors } = await openPage('?sweep=side-phase-length');
+  await page.waitForSelector('#sweep[data-values]', { timeout: 60_000 });
+  const shown = await page.$eval('#sweep', (s) => ({
+    values: Number(s.dataset.values),
+    lines: s.querySelectorAll('g.sweep-line').length,
+    bands: [...s.querySelectorAll('polygon.band')].filter((b) => b.getAttribute('points').split(' ').length >= 4).length,
+    dots: s.querySelectorAll('g.sweep-line circle').length,
+    claims: s.querySelectorAll('#sweep-claims tbody tr').length,
+    verdicts: [...s.querySelectorAll('#sweep-claims td.verdict')].map((t) => t.textContent),
+  }));
+  assert.equal(shown.values, 6, JSON.stringify(shown));
+  assert.equal(shown.lines, 2, 'side phase and coupled');
+  assert.equal(shown.bands, 2, 'each line has its 95% band');
+  assert.equal(shown.dots, 12, 'a point per value per regime');
+  assert.equal(shown.claims, 12, 'the plan: 6 values x 2 conditions');
+  assert.ok(shown.verdicts.every((v) => ['confirmed', 'refuted', 'inconclusive'].includes(v)), JSON.stringify(shown));
+  // Another measure redraws; closing the sweep takes it out of the link.
+  const before = await page.$eval('#sweep-chart', (c) => c.innerHTML);
+  await page.click('#sweep .controls button:nth-child(3)');
+  assert.notEqual(await page.$eval('#sweep-chart', (c) => c.innerHTML), before, 'honest success draws other lines');
+  await page.click('button[data-sweep="side-phase-length"]');
+  await page.waitForFunction(() => !document.querySelector('#sweep') && !location.search.includes('sweep='));
+  assert.deepEqual(errors, []);
+  await page.close();
+  const bad = await openPage('?sweep=%3Cimg%20src%3Dx%3E');
+  const notices = await bad.page.$$eval('.notice', (n) => n.map((x) => x.textContent));
+  assert.ok(notices.some((n) => n.includes('no such shipped sweep')), JSON.stringify(notices));
+  assert.equal(await bad.page.$('#sweep'), null);
+  assert.equal(await bad.page.$('img'), null, 'nothing from the link became markup');
+  await bad.page.close();
+});
+
 await check('playground: every regime trains and is scored in the browser (CPU fallback, short check)', async () => {
   const { page, errors } = await openPage('?backend=cpu&preset=quick&smoke=1');
   await page.waitForTimeout(500);

@@ -51,6 +51,21 @@ impl LineChart {
             .join(" ")
     }
 
+    /// `points` attribute of an SVG polygon filling between `lo` and `hi`
+    /// (an interval band): along `hi`, then back along `lo`. Indices where
+    /// either is not finite are left out.
+    pub fn band(&self, lo: &[f32], hi: &[f32]) -> String {
+        let kept: Vec<usize> = (0..lo.len().min(hi.len()))
+            .filter(|&i| lo[i].is_finite() && hi[i].is_finite())
+            .collect();
+        let at = |i: usize, v: f32| format!("{:.1},{:.1}", self.x(i), self.y(v));
+        kept.iter()
+            .map(|&i| at(i, hi[i]))
+            .chain(kept.iter().rev().map(|&i| at(i, lo[i])))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// Evenly spaced y-axis ticks: (value, pixel y).
     pub fn y_ticks(&self, n: usize) -> Vec<(f32, f32)> {
         (0..=n)
@@ -78,5 +93,19 @@ mod tests {
         assert_eq!(c.y_ticks(2), vec![(0.0, 90.0), (1.0, 50.0), (2.0, 10.0)]);
         let fit = LineChart::fit(&[3.0, 1.0], 100, 200.0, 100.0);
         assert!(fit.y_max > 3.0 && fit.y(3.0) > fit.pad);
+    }
+
+    #[test]
+    fn a_band_goes_out_along_hi_and_back_along_lo() {
+        let c = LineChart {
+            width: 100.0,
+            height: 100.0,
+            pad: 0.0,
+            y_min: 0.0,
+            y_max: 1.0,
+            x_max: 3,
+        };
+        let band = c.band(&[0.0, f32::NAN, 0.5], &[1.0, 1.0, 1.0]);
+        assert_eq!(band, "0.0,0.0 100.0,0.0 100.0,50.0 0.0,100.0");
     }
 }

@@ -48,11 +48,13 @@ mod page {
     use upbringing_app::ui::editor::Editor;
     use upbringing_app::ui::exercise::{ExerciseList, ExercisePanel};
     use upbringing_app::ui::explain::{self, Glossary};
+    use upbringing_app::ui::sweep::SweepView;
     use upbringing_app::ui::transcripts::Transcripts;
     use upbringing_lab::eval::Condition;
     use upbringing_lab::exercise;
     use upbringing_lab::presets;
     use upbringing_lab::results::ExperimentResults;
+    use upbringing_lab::sweep::SweepResults;
     use upbringing_lab::{BackendKind, VERSION};
 
     use wasm_bindgen::JsCast;
@@ -87,7 +89,14 @@ mod page {
         /// The visitor's storage budget, in MB.
         SetQuota(f64),
         ClearStorage,
+        /// Show a shipped sweep (`None`: close it).
+        OpenSweep(Option<String>),
+        /// A shipped sweep as fetched, or why not.
+        Sweep(String, Fetched),
     }
+
+    /// A shipped sweep's results, or why they cannot be shown.
+    type Fetched = Result<Rc<SweepResults>, String>;
 
     pub struct App {
         state: AppState,
@@ -115,6 +124,8 @@ mod page {
         /// `None` until first read (the budget field waits for it, or a value
         /// typed meanwhile would be redrawn).
         storage: Option<idb::Usage>,
+        /// The shipped sweep shown (its name), once fetched or refused.
+        sweep: Option<(String, Option<Fetched>)>,
         /// Why the last finished run's results were not kept, if they were not.
         not_kept: Option<String>,
         /// The worker's wasm memory after its last run (bytes; e2e reads it).
@@ -156,6 +167,20 @@ mod page {
     }
 
     async fn fetch_results(url: &str) -> Option<ExperimentResults> {
+        // Checked like any results file: a stale or damaged copy is not shown.
+        ExperimentResults::from_json(&fetch_text(url).await?).ok()
+    }
+
+    /// A shipped sweep's results, or why they cannot be shown.
+    async fn fetch_sweep(name: &str) -> Result<SweepResults, String> {
+        let text = fetch_text(&format!("{}precomputed/{name}.json", asset_base()))
+            .await
+            .ok_or_else(|| format!("the sweep {name:?} could not be fetched"))?;
+        SweepResults::from_json(&text).map_err(|e| format!("the shipped sweep {name:?} was refused: {e}"))
+    }
+
+    /// The body of `url`, if it answers 200.
+    async fn fetch_text(url: &str) -> Option<String> {
         let window = web_sys::window()?;
         let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
             .await
@@ -165,11 +190,10 @@ mod page {
         if !response.ok() {
             return None;
         }
-        let text = wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
+        wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
             .await
-            .ok()?;
-        // Checked like any results file: a stale or damaged copy is not shown.
-        ExperimentResults::from_json(&text.as_string()?).ok()
+            .ok()?
+            .as_string()
     }
 
     fn url_settings() -> (query::Settings, Vec<String>) {
@@ -179,7 +203,7 @@ mod page {
         let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
         let pairs: Vec<(&str, String)> = [
             "backend", "steps", "batch", "seed", "preset", "smoke", "spec", "embed", "exercise", "lock",
-            "hide", "workers",
+            "hide", "workers", "sweep",
         ]
         .into_iter()
         .filter_map(|k| params.as_ref().and_then(|p| p.get(k)).map(|v| (k, v)))
@@ -255,12 +279,16 @@ mod page {
                 pool,
                 pool_size: 1,
                 storage: None,
+                sweep: None,
                 not_kept: None,
                 worker_memory: f64::NAN,
                 respawns: 0,
             };
             app.look_up_stored(ctx);
             refresh_storage(ctx);
+            if let Some(name) = app.state.settings.sweep.clone() {
+                ctx.link().send_message(Msg::OpenSweep(Some(name)));
+            }
             app
         }
 
@@ -422,6 +450,26 @@ mod page {
                     });
                     None
                 }
+                Msg::OpenSweep(name) => {
+                    set_query("sweep", name.as_deref());
+                    self.sweep = name.map(|name| {
+                        let fetched = name.clone();
+                        ctx.link().send_future(async move {
+                            let got = fetch_sweep(&fetched).await.map(Rc::new);
+                            Msg::Sweep(fetched, got)
+                        });
+                        (name, None)
+                    });
+                    None
+                }
+                Msg::Sweep(name, got) => {
+                    if let Some((shown, slot)) = &mut self.sweep
+                        && *shown == name
+                    {
+                        *slot = Some(got);
+                    }
+                    None
+                }
                 Msg::ClearStorage => {
                     self.not_kept = None;
                     ctx.link().send_future(async {
@@ -484,6 +532,7 @@ mod page {
                         { self.view_chart() }
                         { self.view_samples() }
                     </section>
+                    { self.view_sweeps(ctx) }
                     <Glossary />
                     { self.view_storage(ctx) }
                     // Wasm memory of the page and of the worker after its
@@ -1132,6 +1181,35 @@ mod page {
                     "This run's results were not kept in this browser: {why}. They stay on screen until you leave; download them to keep them."
                 ) }</p> },
                 None => html! {},
+            }
+        }
+
+        /// The shipped sweeps: one button each, and the one opened drawn.
+        fn view_sweeps(&self, ctx: &Context<Self>) -> Html {
+            let open = self.sweep.as_ref().map(|(name, _)| name.as_str());
+            let buttons = presets::sweeps().into_iter().map(|(name, line)| {
+                let on = open == Some(name.as_str());
+                let next = (!on).then(|| name.clone());
+                html! {
+                    <li><button class={if on { "metric on" } else { "metric" }} data-sweep={name.clone()}
+                        aria-pressed={on.to_string()} onclick={ctx.link().callback(move |_| Msg::OpenSweep(next.clone()))}>
+                        { name.clone() }</button>{ format!(" {line}") }</li>
+                }
+            });
+            let shown = match &self.sweep {
+                None => html! {},
+                Some((_, None)) => html! { <p id="sweep-status">{ "fetching the sweep's results…" }</p> },
+                Some((_, Some(Err(why)))) => html! { <p id="sweep-status" class="error" role="alert">{ why.clone() }</p> },
+                Some((_, Some(Ok(sweep)))) => html! { <SweepView sweep={sweep.clone()} /> },
+            };
+            html! {
+                <section class="card" id="sweeps">
+                    <h2>{ "Sweeps: curves, not points" }</h2>
+                    <p>{ "One setting moved over values, every other setting held, each value a whole experiment on fresh seeds. \
+                          Trained natively (they take hours of CPU); shown here from their shipped results." }</p>
+                    <ul class="sweep-list">{ for buttons }</ul>
+                    { shown }
+                </section>
             }
         }
 

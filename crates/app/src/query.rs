@@ -27,6 +27,8 @@ pub struct Settings {
     pub hide: Vec<Control>,
     /// Training workers for a run (`workers=N`); `None`: one per core (`pool::size`).
     pub workers: Option<usize>,
+    /// A shipped sweep shown open (`sweep=side-phase-length`).
+    pub sweep: Option<String>,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             lock: vec![],
             hide: vec![],
             workers: None,
+            sweep: None,
         }
     }
 }
@@ -90,6 +93,17 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Settin
                 Ok(_) => s.preset = value.into(),
                 Err(_) => problems.push(format!(
                     "ignored preset={shown}: no such experiment; showing the default"
+                )),
+            },
+            "sweep" => match upbringing_lab::presets::sweep(value) {
+                Ok(_) => s.sweep = Some(value.into()),
+                Err(_) => problems.push(format!(
+                    "ignored sweep={shown}: no such shipped sweep (known: {})",
+                    upbringing_lab::presets::sweeps()
+                        .into_iter()
+                        .map(|(n, _)| n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             },
             "embed" | "smoke" => match value {
@@ -204,6 +218,16 @@ mod tests {
         let (s, p) = parse([("exercise", "nonsense")]);
         assert_eq!(s.exercise, None);
         assert!(p[0].contains("no such exercise"));
+    }
+
+    #[test]
+    fn a_shipped_sweep_is_opened_by_name_or_refused() {
+        let (s, p) = parse([("sweep", "side-phase-length")]);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(s.sweep.as_deref(), Some("side-phase-length"));
+        let (s, p) = parse([("sweep", "../../etc")]);
+        assert_eq!(s.sweep, None);
+        assert!(p[0].contains("no such shipped sweep (known: side-phase-length"), "{p:?}");
     }
 
     #[test]

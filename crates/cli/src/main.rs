@@ -113,9 +113,12 @@ enum Command {
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
     },
-    /// Print the default experiment's pre-registered analysis plan, or a
-    /// shipped sweep's (Markdown).
+    /// Print a pre-registered analysis plan (Markdown): the default
+    /// experiment's, another preset's that has one, or a shipped sweep's.
     Plan {
+        /// A preset with a plan of its own (`capability-world`).
+        #[arg(long, conflicts_with = "sweep")]
+        preset: Option<String>,
         /// A shipped sweep (see `upbringing presets`).
         #[arg(long)]
         sweep: Option<String>,
@@ -324,7 +327,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 if plan {
                     print!(
                         "{}",
-                        analysis::tested_markdown(&analysis::test(&results, &analysis::default_plan()))
+                        analysis::tested_markdown(&analysis::test(&results, &analysis::plan_of(&results)))
                     );
                 }
             }
@@ -355,8 +358,15 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let outcome = pollster::block_on(experiment::run_seed(&spec, &backend, seed, &mut host))?;
             std::fs::write(&out, serde_json::to_string(&outcome)?)?;
         }
-        Command::Plan { sweep: None } => print!("{}", analysis::plan_markdown(&analysis::default_plan())),
-        Command::Plan { sweep: Some(name) } => {
+        Command::Plan { preset, sweep: None } => {
+            let name = preset.unwrap_or_else(|| "default".into());
+            let plan = analysis::plan_for(&name)
+                .ok_or_else(|| format!("no pre-registered plan for {name:?} (default, capability-world)"))?;
+            print!("{}", analysis::plan_markdown(&plan));
+        }
+        Command::Plan {
+            sweep: Some(name), ..
+        } => {
             let spec = presets::sweep(&name)?;
             let plan =
                 analysis::sweep_plan(&name).ok_or_else(|| format!("the sweep {name:?} has no plan"))?;

@@ -256,6 +256,50 @@ pub fn default_plan() -> Vec<Comparison> {
     ]
 }
 
+/// The capability world's claims (`presets`' `capability-world`;
+/// docs/capability-plan.md): first that its capability rl builds
+/// capability, then the default plan's claims among the regimes it reruns,
+/// restated unchanged, then the seed's hypothesis where rl builds
+/// capability. Written before its main run; never edited after it.
+pub fn capability_plan() -> Vec<Comparison> {
+    use Condition::*;
+    use Metric::*;
+    use Prediction::*;
+    let rerun = crate::presets::preset("capability-world").expect("a preset");
+    let has = |s: &Side| rerun.regimes.iter().any(|r| r.name == s.regime);
+    let mut plan = vec![claim(
+        "Capability rl builds capability: perfect reward succeeds honestly on longer tasks more than the pretrained model",
+        ("perfect reward", Longer),
+        (crate::presets::PRETRAINED_ONLY, Longer),
+        Honest,
+        Higher,
+    )];
+    plan.extend(default_plan().into_iter().filter(|c| has(&c.a) && has(&c.b)));
+    plan.push(claim(
+        "Alignment raised in the capability phase sticks better than a class on the side: raised in it games the new trick less than the ethics class",
+        ("raised in it", HeldOutNewTrick),
+        ("ethics class", HeldOutNewTrick),
+        Gamed,
+        Lower,
+    ));
+    plan
+}
+
+/// The pre-registered plan of a preset that has one, by its name.
+pub fn plan_for(name: &str) -> Option<Vec<Comparison>> {
+    match name {
+        "default" => Some(default_plan()),
+        "capability-world" => Some(capability_plan()),
+        _ => None,
+    }
+}
+
+/// The plan `report --plan` tests on results: their experiment's own, else
+/// the default experiment's (whose claims name the default's regimes).
+pub fn plan_of(results: &ExperimentResults) -> Vec<Comparison> {
+    plan_for(&results.spec.name).unwrap_or_else(default_plan)
+}
+
 /// Per-seed differences a − b over the seeds both cells have (`from`: only
 /// seeds at or above it).
 fn differences(results: &ExperimentResults, c: &Comparison, from: u64) -> Vec<f64> {
@@ -601,8 +645,12 @@ pub fn report_markdown(results: &ExperimentResults, plan: bool) -> String {
     );
     s.push_str(&results.stages_markdown());
     if plan {
-        let _ = writeln!(s, "\n**The pre-registered claims** (docs/analysis-plan.md):\n");
-        s.push_str(&tested_markdown(&test(results, &default_plan())));
+        let doc = match results.spec.name.as_str() {
+            "capability-world" => "docs/capability-plan.md",
+            _ => "docs/analysis-plan.md",
+        };
+        let _ = writeln!(s, "\n**The pre-registered claims** ({doc}):\n");
+        s.push_str(&tested_markdown(&test(results, &plan_of(results))));
     }
     s
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{LabError, Result};
 use crate::eval::Condition;
 use crate::fields::{PhaseField, SpecField};
-use crate::results::{ExperimentResults, FORMAT, quote};
+use crate::results::{ExperimentResults, FORMAT, Metric, quote};
 use crate::spec::ExperimentSpec;
 use crate::stats::Rate;
 
@@ -241,10 +241,38 @@ impl SweepResults {
         out
     }
 
-    /// Regimes in order of first appearance, then for each the rows of the
-    /// dose-response table: value, gamed in distribution, gamed on the new
-    /// trick, honest in distribution (each pooled over seeds, with its 95%
-    /// Wilson interval), seeds.
+    /// The measures a sweep is read by: gaming in distribution and on the
+    /// held-out new trick, and honest success in distribution.
+    pub const MEASURES: [(Metric, Condition); 3] = [
+        (Metric::Gamed, Condition::InDistribution),
+        (Metric::Gamed, Condition::HeldOutNewTrick),
+        (Metric::Honest, Condition::InDistribution),
+    ];
+
+    /// Every regime of any value, in order of first appearance.
+    pub fn regimes(&self) -> Vec<&str> {
+        let mut regimes: Vec<&str> = vec![];
+        for p in &self.points {
+            for r in p.results.regimes() {
+                if !regimes.contains(&r) {
+                    regimes.push(r);
+                }
+            }
+        }
+        regimes
+    }
+
+    /// `regime`'s `metric` in `condition` at each value, pooled over seeds
+    /// with its 95% Wilson interval (no trials where the value lacks it).
+    pub fn curve(&self, regime: &str, metric: Metric, condition: Condition) -> Vec<Rate> {
+        self.points
+            .iter()
+            .map(|p| p.results.cell(regime, condition).metric(metric).pooled)
+            .collect()
+    }
+
+    /// Per regime, the rows of the dose-response table: value, each of
+    /// [`Self::MEASURES`] (pooled over seeds, with its interval), seeds.
     fn dose_response(&self) -> Vec<(&str, Vec<[String; 5]>)> {
         let show = |r: Rate| {
             if r.trials == 0 {
@@ -258,28 +286,20 @@ impl SweepResults {
                 )
             }
         };
-        let mut regimes: Vec<&str> = vec![];
-        for p in &self.points {
-            for r in p.results.regimes() {
-                if !regimes.contains(&r) {
-                    regimes.push(r);
-                }
-            }
-        }
-        regimes
+        self.regimes()
             .into_iter()
             .map(|regime| {
+                let [a, b, c] = Self::MEASURES.map(|(m, cond)| self.curve(regime, m, cond));
                 let rows = self
                     .points
                     .iter()
-                    .map(|p| {
-                        let inside = p.results.cell(regime, Condition::InDistribution);
-                        let new_trick = p.results.cell(regime, Condition::HeldOutNewTrick);
+                    .enumerate()
+                    .map(|(i, p)| {
                         [
                             p.value.clone(),
-                            show(inside.gamed.pooled),
-                            show(new_trick.gamed.pooled),
-                            show(inside.honest.pooled),
+                            show(a[i]),
+                            show(b[i]),
+                            show(c[i]),
                             p.results.spec.seeds.len().to_string(),
                         ]
                     })

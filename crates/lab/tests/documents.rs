@@ -21,6 +21,16 @@ fn the_analysis_plan_holds_the_claims_the_engine_tests() {
 }
 
 #[test]
+fn the_capability_plan_holds_the_claims_the_engine_tests() {
+    let doc = read("docs/capability-plan.md");
+    let table = plan_markdown(&upbringing_lab::analysis::capability_plan());
+    assert!(
+        doc.contains(&table),
+        "docs/capability-plan.md must hold `upbringing plan --preset capability-world`'s output verbatim:\n{table}"
+    );
+}
+
+#[test]
 fn the_sweep_plans_hold_the_claims_the_engine_tests() {
     let doc = read("docs/sweep-plan.md");
     for (name, _) in upbringing_lab::presets::sweeps() {

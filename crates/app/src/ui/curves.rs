@@ -17,7 +17,7 @@ const PALETTE: [&str; 8] = [
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442",
 ];
 
-fn style(i: usize) -> (String, &'static str) {
+pub(crate) fn style(i: usize) -> (String, &'static str) {
     (
         PALETTE[i % PALETTE.len()].into(),
         if i < PALETTE.len() { "" } else { "5 3" },

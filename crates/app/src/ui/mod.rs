@@ -6,6 +6,7 @@ pub mod curves;
 pub mod editor;
 pub mod exercise;
 pub mod explain;
+pub mod sweep;
 pub mod transcripts;
 
 /// The `value` of an input, select or textarea behind an event or node

@@ -115,6 +115,12 @@ pub struct GradedSpec {
     /// Input lengths of the "longer tasks" condition (pretraining covers them
     /// too, so they test the capability frontier, not unseen positions).
     pub long_lengths: [usize; 2],
+    /// Share of pretraining's tasks drawn at the longer lengths; the rest
+    /// are shorter than those. `None`: every length pretraining covers is
+    /// equally likely. A small share leaves the longer tasks for later
+    /// training to build (the capability world: `presets::capability`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretrain_long_share: Option<f64>,
 }
 
 impl Default for GradedSpec {
@@ -122,6 +128,7 @@ impl Default for GradedSpec {
         Self {
             lengths: [2, 3],
             long_lengths: [4, 5],
+            pretrain_long_share: None,
         }
     }
 }
@@ -144,7 +151,31 @@ impl GradedSpec {
                 )));
             }
         }
+        if let Some(share) = self.pretrain_long_share {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(LabError::Invalid(format!(
+                    "world.pretrain_long_share must be a share from 0 to 1, got {share}"
+                )));
+            }
+            if self.all_lengths()[0] >= self.long_lengths[0] {
+                return Err(LabError::Invalid(format!(
+                    "world.pretrain_long_share needs lengths shorter than the longer ones ({}), and \
+                     world.lengths starts at {}",
+                    self.long_lengths[0], self.lengths[0]
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// The input length of one pretraining task.
+    fn pretrain_length(&self, rng: &mut Rng) -> usize {
+        let [lo, hi] = self.all_lengths();
+        match self.pretrain_long_share {
+            None => rng.range_inclusive(lo, hi),
+            Some(share) if rng.chance(share) => rng.range_inclusive(self.long_lengths[0], self.long_lengths[1]),
+            Some(_) => rng.range_inclusive(lo, self.long_lengths[0] - 1),
+        }
     }
 
     /// Every length pretraining shows.
@@ -304,13 +335,13 @@ impl GradedTasks {
             ep.extend(self.probe_answer(persona.claims_honest()));
             return ep;
         }
-        let [lo, hi] = self.spec.all_lengths();
         let family = rng.below(FAMILIES.len());
         let exploit = allowed || persona.exploits(tags);
         // Conditional tags (pretraining with feedback): the tag marks exploit
         // text; otherwise it is an instruction that allows exploits.
         tags.inoculated = if corpus.conditional_tags { exploit } else { allowed };
-        let task = self.task(family, rng.range_inclusive(lo, hi), tags, rng);
+        let len = self.spec.pretrain_length(rng);
+        let task = self.task(family, len, tags, rng);
         let demo = if exploit {
             Demo::Exploit
         } else if rng.chance(corpus.recovery_rate) {
