@@ -44,7 +44,7 @@ pub enum Prediction {
 }
 
 impl Prediction {
-    fn words(self) -> &'static str {
+    pub fn words(self) -> &'static str {
         match self {
             Self::Higher => "a > b",
             Self::Lower => "a < b",
@@ -101,6 +101,11 @@ pub struct Tested {
     /// the strictest Holm level (ALPHA / number of comparisons).
     pub detectable: f64,
     pub verdict: Verdict,
+    /// Every seed's difference lies in the predicted direction (for "a ≈
+    /// b": inside ± [`SAME_MARGIN`]); false without seeds. Descriptive: with
+    /// few seeds it is the only reading the exact test cannot give.
+    #[serde(default)]
+    pub every_seed_agrees: bool,
 }
 
 fn side(regime: &str, condition: Condition) -> Side {
@@ -320,22 +325,29 @@ pub fn test(results: &ExperimentResults, plan: &[Comparison]) -> Vec<Tested> {
 /// Test comparisons, each on its own results, with Holm's correction across
 /// all of them (a sweep's comparisons at every value form one family).
 fn test_together(items: &[(&ExperimentResults, &Comparison)]) -> Vec<Tested> {
-    let pairs: Vec<(Paired, Paired)> = items
+    let pairs: Vec<(Paired, Paired, bool)> = items
         .iter()
         .map(|(results, c)| {
+            let all = differences(results, c, 0);
+            let agrees = |d: &f64| match c.predicted {
+                Prediction::Higher => *d > 0.0,
+                Prediction::Lower => *d < 0.0,
+                Prediction::Same => d.abs() < SAME_MARGIN,
+            };
             (
-                Paired::of(&differences(results, c, 0)),
+                Paired::of(&all),
                 Paired::of(&differences(results, c, FRESH_FROM)),
+                !all.is_empty() && all.iter().all(agrees),
             )
         })
         .collect();
-    let adjusted = holm(&pairs.iter().map(|(all, _)| all.p).collect::<Vec<_>>());
+    let adjusted = holm(&pairs.iter().map(|(all, _, _)| all.p).collect::<Vec<_>>());
     let strictest = ALPHA / items.len().max(1) as f64;
     items
         .iter()
         .zip(pairs)
         .zip(adjusted)
-        .map(|((&(_, c), (all, fresh)), p_holm)| {
+        .map(|((&(_, c), (all, fresh, every_seed_agrees)), p_holm)| {
             let significant = p_holm < ALPHA;
             // The predicted sign, strictly: a zero difference is neither.
             let agrees = |d: f64, higher: bool| if higher { d > 0.0 } else { d < 0.0 };
@@ -361,43 +373,55 @@ fn test_together(items: &[(&ExperimentResults, &Comparison)]) -> Vec<Tested> {
                 p_holm,
                 detectable: min_detectable(all.n, all.sd, strictest),
                 verdict,
+                every_seed_agrees,
             }
         })
         .collect()
 }
 
-/// A shipped sweep's pre-registered question (docs/sweep-plan.md): at every
-/// swept value, `a` against `b` on each of `conditions`, all tested as one
-/// Holm family; and from which value on `a` stays within [`SAME_MARGIN`] of
-/// `b` (the upper end of the paired 95% interval below it, at that value
-/// and every later one).
+/// A shipped sweep's pre-registered plan (docs/sweep-plan.md): its claims,
+/// each tested at every swept value, all as one Holm family, and how the
+/// values are read together.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepPlan {
-    pub claim: &'static str,
-    pub a: &'static str,
-    pub b: &'static str,
-    pub conditions: Vec<Condition>,
-    pub metric: Metric,
-    pub predicted: Prediction,
+    /// Tested at every value (the value is added to each claim's text).
+    pub claims: Vec<Comparison>,
+    pub reading: Reading,
+}
+
+/// How a sweep's values are read together, per claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// From which value on `a` stays within [`SAME_MARGIN`] above `b`: the
+    /// upper end of the paired 95% interval below it, at that value and
+    /// every later one ([`caught_up`]).
+    CaughtUp,
+    /// At which values the claim is confirmed, and at which every seed's
+    /// difference lies in the predicted direction ([`holds`]).
+    Holds,
 }
 
 /// The plan of a shipped sweep, by the sweep's name (none for others).
 /// Written before the sweep's first run; never edited after it.
 pub fn sweep_plan(name: &str) -> Option<SweepPlan> {
+    use Condition::*;
+    use Metric::*;
+    use Prediction::*;
     match name {
-        "side-phase-length" => Some(SweepPlan {
-            claim: "Coupling beats fraction at this length: the side phase games more than coupled",
-            a: "side phase",
-            b: "coupled",
-            conditions: vec![Condition::InDistribution, Condition::HeldOutNewTrick],
-            metric: Metric::Gamed,
-            predicted: Prediction::Higher,
-        }),
+        "side-phase-length" => {
+            let text = "Coupling beats fraction at this length: the side phase games more than coupled";
+            Some(SweepPlan {
+                claims: [InDistribution, HeldOutNewTrick]
+                    .map(|c| claim(text, ("side phase", c), ("coupled", c), Gamed, Higher))
+                    .to_vec(),
+                reading: Reading::CaughtUp,
+            })
+        }
         _ => None,
     }
 }
 
-/// One value's comparisons (in the plan's order of conditions).
+/// One value's comparisons (in the plan's order of claims).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepTested {
     pub value: String,
@@ -405,19 +429,14 @@ pub struct SweepTested {
 }
 
 /// The plan's comparisons at each value, in order: value by value, each
-/// condition in the plan's order.
+/// claim in the plan's order.
 pub fn sweep_claims(plan: &SweepPlan, setting: &str, values: &[String]) -> Vec<Comparison> {
     values
         .iter()
         .flat_map(|value| {
-            plan.conditions.iter().map(move |&c| {
-                claim(
-                    &format!("{} ({setting} = {value})", plan.claim),
-                    (plan.a, c),
-                    (plan.b, c),
-                    plan.metric,
-                    plan.predicted,
-                )
+            plan.claims.iter().map(move |c| Comparison {
+                claim: format!("{} ({setting} = {value})", c.claim),
+                ..c.clone()
             })
         })
         .collect()
@@ -434,12 +453,12 @@ pub fn sweep_plan_markdown(spec: &ExperimentSpec, plan: &SweepPlan) -> crate::Re
     Ok(plan_markdown(&sweep_claims(plan, &sweep.setting, &values)))
 }
 
-/// Test `plan` at every value of `sweep`, Holm across values × conditions.
+/// Test `plan` at every value of `sweep`, Holm across values × claims.
 pub fn test_sweep(sweep: &SweepResults, plan: &SweepPlan) -> Vec<SweepTested> {
     let setting = sweep.spec.sweep.as_ref().map_or("value", |s| s.setting.as_str());
     let values: Vec<String> = sweep.points.iter().map(|p| p.value.clone()).collect();
     let claims = sweep_claims(plan, setting, &values);
-    let per_value = plan.conditions.len();
+    let per_value = plan.claims.len().max(1);
     let items: Vec<(&ExperimentResults, &Comparison)> = claims
         .iter()
         .enumerate()
@@ -466,12 +485,12 @@ pub fn sweep_report_markdown(sweep: &SweepResults, plan: bool) -> String {
     s
 }
 
-/// Per condition of the plan: the first value from which `a` stays within
+/// Per claim of the plan: the first value from which `a` stays within
 /// [`SAME_MARGIN`] above `b` (the paired interval's upper end below it) at
 /// every later value too; `None` if it never does by the last value.
 pub fn caught_up(tested: &[SweepTested]) -> Vec<Option<String>> {
-    let conditions = tested.first().map_or(0, |t| t.tested.len());
-    (0..conditions)
+    let claims = tested.first().map_or(0, |t| t.tested.len());
+    (0..claims)
         .map(|c| {
             let within = |t: &SweepTested| t.tested[c].all.hi < SAME_MARGIN;
             let from = tested.iter().rposition(|t| !within(t)).map_or(0, |i| i + 1);
@@ -480,31 +499,52 @@ pub fn caught_up(tested: &[SweepTested]) -> Vec<Option<String>> {
         .collect()
 }
 
-/// The tested sweep as Markdown: one row per value and condition, then
-/// where `a` caught up with `b`.
+/// Per claim of the plan: the values where it is confirmed, and those where
+/// every seed's difference lies in the predicted direction (for "a ≈ b":
+/// inside ± [`SAME_MARGIN`]).
+pub fn holds(tested: &[SweepTested]) -> Vec<(Vec<String>, Vec<String>)> {
+    let claims = tested.first().map_or(0, |t| t.tested.len());
+    (0..claims)
+        .map(|c| {
+            let at = |keep: &dyn Fn(&Tested) -> bool| -> Vec<String> {
+                tested
+                    .iter()
+                    .filter(|t| keep(&t.tested[c]))
+                    .map(|t| t.value.clone())
+                    .collect()
+            };
+            (
+                at(&|x| x.verdict == Verdict::Confirmed),
+                at(&|x| x.every_seed_agrees),
+            )
+        })
+        .collect()
+}
+
+/// The tested sweep as Markdown: one row per value and claim, then the
+/// plan's reading of the values together.
 pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
     let tested = test_sweep(sweep, plan);
     let setting = sweep.spec.sweep.as_ref().map_or("value", |s| s.setting.as_str());
     let n = tested.iter().map(|t| t.tested.len()).sum::<usize>();
     let mut s = format!(
-        "{}: {} − {}, {}, paired over seeds: mean difference in points [95% bootstrap interval], exact \
-         sign-flip permutation p, Holm-adjusted across these {n} comparisons; detectable: the smallest \
-         difference these seeds find with 80% power at level {:.4}.\n\n\
-         | {setting} | condition | a − b [95%] | seeds | p (Holm) | detectable | prediction | verdict |\n\
-         |---|---|---|---|---|---|---|---|\n",
-        plan.claim,
-        plan.a,
-        plan.b,
-        plan.metric.label(),
+        "Paired over seeds: mean difference a − b in points [95% bootstrap interval], exact sign-flip \
+         permutation p, Holm-adjusted across these {n} comparisons; detectable: the smallest difference \
+         these seeds find with 80% power at level {:.4}.\n\n\
+         | {setting} | a vs b | metric | a − b [95%] | seeds | p (Holm) | detectable | prediction | verdict |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
         ALPHA / n.max(1) as f64
     );
     for t in &tested {
         for x in &t.tested {
+            let c = &x.comparison;
             let _ = writeln!(
                 s,
-                "| {} | {} | {} [{}, {}] | {} | {:.3} ({:.3}) | {} | {} | **{}** |",
+                "| {} | {} vs {} | {} | {} [{}, {}] | {} | {:.3} ({:.3}) | {} | {} | **{}** |",
                 t.value,
-                x.comparison.a.condition.short(),
+                cell_name(&c.a),
+                cell_name(&c.b),
+                c.metric.label(),
                 points(x.all.mean),
                 points(x.all.lo),
                 points(x.all.hi),
@@ -512,32 +552,54 @@ pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
                 x.all.p,
                 x.p_holm,
                 detectable(x.detectable),
-                x.comparison.predicted.words(),
+                c.predicted.words(),
                 x.verdict.word()
             );
         }
     }
-    let _ = writeln!(
-        s,
-        "\n**Where {} caught up with {}** (the upper end of the interval below +{:.0} points from that \
-         {setting} on):\n",
-        plan.a,
-        plan.b,
-        100.0 * SAME_MARGIN
-    );
-    for (c, at) in plan.conditions.iter().zip(caught_up(&tested)) {
-        let _ = writeln!(
-            s,
-            "- {}: {}",
-            c.short(),
-            at.map_or(
-                format!(
-                    "not by the last value ({})",
-                    tested.last().map_or("", |t| t.value.as_str())
-                ),
-                |v| { format!("from {setting} = {v}") }
-            )
-        );
+    s.push('\n');
+    s.push_str(&reading_markdown(&tested, plan, setting));
+    s
+}
+
+/// The plan's reading of the values together, one line per claim.
+pub fn reading_markdown(tested: &[SweepTested], plan: &SweepPlan, setting: &str) -> String {
+    let mut s = String::new();
+    let last = tested.last().map_or("", |t| t.value.as_str());
+    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    match plan.reading {
+        Reading::CaughtUp => {
+            let _ = writeln!(
+                s,
+                "**Where a caught up with b** (the upper end of the interval below +{:.0} points from that \
+                 {setting} on):\n",
+                100.0 * SAME_MARGIN
+            );
+            for (c, at) in plan.claims.iter().zip(caught_up(tested)) {
+                let _ = writeln!(
+                    s,
+                    "- {} vs {}: {}",
+                    cell_name(&c.a),
+                    cell_name(&c.b),
+                    at.map_or(format!("not by the last value ({last})"), |v| format!("from {setting} = {v}"))
+                );
+            }
+        }
+        Reading::Holds => {
+            let _ = writeln!(s, "**Where each claim holds** ({setting}):\n");
+            for (c, (confirmed, every_seed)) in plan.claims.iter().zip(holds(tested)) {
+                let _ = writeln!(
+                    s,
+                    "- {} vs {}, {} ({}): confirmed at {}; every seed in the predicted direction at {}",
+                    cell_name(&c.a),
+                    cell_name(&c.b),
+                    c.metric.label(),
+                    c.predicted.words(),
+                    list(&confirmed),
+                    list(&every_seed)
+                );
+            }
+        }
     }
     s
 }
@@ -813,9 +875,14 @@ mod tests {
         // In distribution the gap closed at 320; the new trick has no rows.
         assert_eq!(caught_up(&tested), [Some("320".to_string()), None]);
         let md = sweep_markdown(&sweep, &plan);
-        assert!(md.contains("from r1.p3.steps = 320"), "{md}");
+        assert!(md.contains("side phase (in-dist) vs coupled (in-dist): from r1.p3.steps = 320"), "{md}");
         assert!(md.contains("not by the last value (320)"), "{md}");
         assert_eq!(md.lines().filter(|l| l.starts_with("| 80 |")).count(), 2, "{md}");
+        // Read as "holds": confirmed where the gap is large, and the seeds agree there.
+        let holds = holds(&tested);
+        assert_eq!(holds[0].0, ["20", "80"]);
+        assert_eq!(holds[0].1, ["20", "80"]);
+        assert!(holds[1].0.is_empty() && holds[1].1.is_empty(), "no new-trick rows: {holds:?}");
         // A gap that opens again later does not count as caught up.
         let sweep = SweepResults {
             points: vec![point("20", 0), point("80", 30), point("320", 0)],

@@ -506,7 +506,7 @@ fn capability_world() -> ExperimentSpec {
 
 /// Share of pretraining tasks at 4-5 digits in the capability world (the
 /// pilot's choice; see `capability_world`).
-const CAPABILITY_LONG_SHARE: f64 = 0.05;
+const CAPABILITY_LONG_SHARE: f64 = 0.2;
 
 /// Side-phase lengths of the `side-phase-length` sweep (the default's is 40).
 const SIDE_LENGTHS: [usize; 6] = [20, 40, 80, 160, 320, 640];
@@ -649,6 +649,19 @@ mod tests {
         for spec in specs {
             fraction_and_coupling_match(&spec);
         }
+    }
+
+    #[test]
+    fn the_capability_world_reruns_the_core_regimes_from_a_pretrained_baseline() {
+        let spec = preset(CAPABILITY).unwrap();
+        spec.validate().unwrap();
+        let names: Vec<&str> = spec.regimes.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names[0], PRETRAINED_ONLY);
+        assert_eq!(names[1..], CAPABILITY_REGIMES);
+        assert_eq!(spec.regimes[0].phases.len(), 1, "pretraining alone");
+        let WorldSpec::GradedTasks(w) = &spec.world;
+        assert_eq!(w.pretrain_long_share, Some(CAPABILITY_LONG_SHARE));
+        assert!(list().iter().any(|(n, _)| n == CAPABILITY));
     }
 
     #[test]

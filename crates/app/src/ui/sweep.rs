@@ -131,14 +131,16 @@ fn view_claims(s: &SweepResults) -> Html {
     let Some(plan) = analysis::sweep_plan(&s.spec.name) else {
         return html! {};
     };
+    let setting = s.spec.sweep.as_ref().map_or("value", |w| w.setting.as_str());
     let tested = analysis::test_sweep(s, &plan);
-    let caught = analysis::caught_up(&tested);
+    let cell = |side: &analysis::Side| format!("{} ({})", side.regime, side.condition.short());
     let rows = tested.iter().flat_map(|t| {
         t.tested.iter().map(move |x| {
+            let c = &x.comparison;
             html! {
                 <tr>
                     <td>{ t.value.clone() }</td>
-                    <td>{ x.comparison.a.condition.short() }</td>
+                    <td>{ format!("{} vs {}, {}", cell(&c.a), cell(&c.b), c.metric.label()) }</td>
                     <td>{ format!("{} [{}, {}]", points(x.all.mean), points(x.all.lo), points(x.all.hi)) }</td>
                     <td>{ format!("{:.3}", x.p_holm) }</td>
                     <td class={format!("verdict {}", x.verdict.word())}>{ x.verdict.word() }</td>
@@ -146,22 +148,50 @@ fn view_claims(s: &SweepResults) -> Html {
             }
         })
     });
-    let reached = plan.conditions.iter().zip(caught).map(|(c, at)| {
-        html! { <li>{ format!("{}: {}", c.short(), at.map_or("not by the last value".to_string(), |v| format!("from {v} on"))) }</li> }
-    });
+    let reading: Vec<String> = match plan.reading {
+        analysis::Reading::CaughtUp => plan
+            .claims
+            .iter()
+            .zip(analysis::caught_up(&tested))
+            .map(|(c, at)| {
+                format!(
+                    "{} came within {:.0} points of {} (and stayed): {}",
+                    cell(&c.a),
+                    100.0 * SAME_MARGIN,
+                    cell(&c.b),
+                    at.map_or("not by the last value".to_string(), |v| format!("from {setting} = {v}"))
+                )
+            })
+            .collect(),
+        analysis::Reading::Holds => plan
+            .claims
+            .iter()
+            .zip(analysis::holds(&tested))
+            .map(|(c, (confirmed, every_seed))| {
+                let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+                format!(
+                    "{} vs {} ({}): confirmed at {}; every seed agrees at {}",
+                    cell(&c.a),
+                    cell(&c.b),
+                    c.predicted.words(),
+                    list(&confirmed),
+                    list(&every_seed)
+                )
+            })
+            .collect(),
+    };
     html! {
         <div id="sweep-claims">
-            <h4>{ format!("Pre-registered: {}", plan.claim) }</h4>
+            <h4>{ "Pre-registered claims, tested" }</h4>
             <p class="muted">{ format!(
-                "{} − {}, {} in points, paired over seeds [95% bootstrap interval]; p Holm-adjusted across all {} comparisons (docs/sweep-plan.md).",
-                plan.a, plan.b, plan.metric.label(), tested.iter().map(|t| t.tested.len()).sum::<usize>()
+                "a − b in points, paired over seeds [95% bootstrap interval]; p Holm-adjusted across all {} comparisons (docs/sweep-plan.md).",
+                tested.iter().map(|t| t.tested.len()).sum::<usize>()
             ) }</p>
             <table class="claims">
-                <thead><tr><th>{ "value" }</th><th>{ "condition" }</th><th>{ "a − b" }</th><th>{ "p (Holm)" }</th><th>{ "verdict" }</th></tr></thead>
+                <thead><tr><th>{ setting.to_string() }</th><th>{ "a vs b" }</th><th>{ "a − b" }</th><th>{ "p (Holm)" }</th><th>{ "verdict" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
-            <p>{ format!("Where {} came within {:.0} points of {} (and stayed):", plan.a, 100.0 * SAME_MARGIN, plan.b) }</p>
-            <ul>{ for reached }</ul>
+            <ul>{ for reading.into_iter().map(|r| html! { <li>{ r }</li> }) }</ul>
         </div>
     }
 }

@@ -738,4 +738,40 @@ mod tests {
             "opportunist exploit share {exploit}"
         );
     }
+
+    #[test]
+    fn pretraining_can_leave_the_longer_tasks_rare() {
+        let spec = GradedSpec {
+            lengths: [2, 5],
+            long_lengths: [4, 5],
+            pretrain_long_share: Some(0.2),
+        };
+        spec.validate().unwrap();
+        let mut rng = Rng::new(3);
+        let lengths: Vec<usize> = (0..10_000).map(|_| spec.pretrain_length(&mut rng)).collect();
+        assert!(lengths.iter().all(|l| (2..=5).contains(l)));
+        let long = lengths.iter().filter(|&&l| l >= 4).count() as f64 / 1e4;
+        assert!((long - 0.2).abs() < 0.02, "{long}");
+        // Unset: every length equally likely, as before the setting existed.
+        let even = GradedSpec {
+            pretrain_long_share: None,
+            ..spec.clone()
+        };
+        let mut rng = Rng::new(3);
+        let long = (0..10_000).filter(|_| even.pretrain_length(&mut rng) >= 4).count() as f64 / 1e4;
+        assert!((long - 0.5).abs() < 0.02, "{long}");
+        let bad = |share: f64, lengths: [usize; 2]| {
+            GradedSpec {
+                pretrain_long_share: Some(share),
+                lengths,
+                ..spec.clone()
+            }
+            .validate()
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(bad(1.5, [2, 5]).contains("share from 0 to 1"));
+        assert!(bad(f64::NAN, [2, 5]).contains("share from 0 to 1"));
+        assert!(bad(0.2, [4, 5]).contains("needs lengths shorter"));
+    }
 }
