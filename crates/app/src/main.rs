@@ -1199,7 +1199,9 @@ mod page {
             let shown = match &self.sweep {
                 None => html! {},
                 Some((_, None)) => html! { <p id="sweep-status">{ "fetching the sweep's results…" }</p> },
-                Some((_, Some(Err(why)))) => html! { <p id="sweep-status" class="error" role="alert">{ why.clone() }</p> },
+                Some((_, Some(Err(why)))) => {
+                    html! { <p id="sweep-status" class="error" role="alert">{ why.clone() }</p> }
+                }
                 Some((_, Some(Ok(sweep)))) => html! { <SweepView sweep={sweep.clone()} /> },
             };
             html! {

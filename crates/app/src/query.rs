@@ -227,7 +227,10 @@ mod tests {
         assert_eq!(s.sweep.as_deref(), Some("side-phase-length"));
         let (s, p) = parse([("sweep", "../../etc")]);
         assert_eq!(s.sweep, None);
-        assert!(p[0].contains("no such shipped sweep (known: side-phase-length"), "{p:?}");
+        assert!(
+            p[0].contains("no such shipped sweep (known: side-phase-length"),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -347,36 +347,38 @@ fn test_together(items: &[(&ExperimentResults, &Comparison)]) -> Vec<Tested> {
         .iter()
         .zip(pairs)
         .zip(adjusted)
-        .map(|((&(_, c), (all, fresh, every_seed_agrees)), p_holm)| {
-            let significant = p_holm < ALPHA;
-            // The predicted sign, strictly: a zero difference is neither.
-            let agrees = |d: f64, higher: bool| if higher { d > 0.0 } else { d < 0.0 };
-            let verdict = match c.predicted {
-                Prediction::Same if significant => Verdict::Refuted,
-                Prediction::Same if all.lo > -SAME_MARGIN && all.hi < SAME_MARGIN => Verdict::Confirmed,
-                Prediction::Same => Verdict::Inconclusive,
-                dir => {
-                    let higher = dir == Prediction::Higher;
-                    if significant && agrees(all.mean, higher) && fresh.n > 0 && agrees(fresh.mean, higher) {
-                        Verdict::Confirmed
-                    } else if significant && agrees(all.mean, !higher) {
-                        Verdict::Refuted
-                    } else {
-                        Verdict::Inconclusive
-                    }
-                }
-            };
-            Tested {
-                comparison: c.clone(),
-                all,
-                fresh,
-                p_holm,
-                detectable: min_detectable(all.n, all.sd, strictest),
-                verdict,
-                every_seed_agrees,
-            }
+        .map(|((&(_, c), (all, fresh, every_seed_agrees)), p_holm)| Tested {
+            comparison: c.clone(),
+            all,
+            fresh,
+            p_holm,
+            detectable: min_detectable(all.n, all.sd, strictest),
+            verdict: verdict(c.predicted, &all, &fresh, p_holm),
+            every_seed_agrees,
         })
         .collect()
+}
+
+/// The decision rule ([`Verdict`]) for one comparison.
+fn verdict(predicted: Prediction, all: &Paired, fresh: &Paired, p_holm: f64) -> Verdict {
+    let significant = p_holm < ALPHA;
+    // The predicted sign, strictly: a zero difference is neither.
+    let agrees = |d: f64, higher: bool| if higher { d > 0.0 } else { d < 0.0 };
+    match predicted {
+        Prediction::Same if significant => Verdict::Refuted,
+        Prediction::Same if all.lo > -SAME_MARGIN && all.hi < SAME_MARGIN => Verdict::Confirmed,
+        Prediction::Same => Verdict::Inconclusive,
+        dir => {
+            let higher = dir == Prediction::Higher;
+            if significant && agrees(all.mean, higher) && fresh.n > 0 && agrees(fresh.mean, higher) {
+                Verdict::Confirmed
+            } else if significant && agrees(all.mean, !higher) {
+                Verdict::Refuted
+            } else {
+                Verdict::Inconclusive
+            }
+        }
+    }
 }
 
 /// A shipped sweep's pre-registered plan (docs/sweep-plan.md): its claims,
@@ -397,7 +399,8 @@ pub enum Reading {
     /// every later one ([`caught_up`]).
     CaughtUp,
     /// At which values the claim is confirmed, and at which every seed's
-    /// difference lies in the predicted direction ([`holds`]).
+    /// difference lies in the predicted direction ([`holds`]); and the claim
+    /// over every (value, seed) pair at once ([`pooled`]).
     Holds,
 }
 
@@ -417,6 +420,12 @@ pub fn sweep_plan(name: &str) -> Option<SweepPlan> {
                 reading: Reading::CaughtUp,
             })
         }
+        // The default plan's first four claims (the world's signal, and
+        // coupling against fraction), at every model width.
+        "model-width" => Some(SweepPlan {
+            claims: default_plan().into_iter().take(4).collect(),
+            reading: Reading::Holds,
+        }),
         _ => None,
     }
 }
@@ -521,6 +530,32 @@ pub fn holds(tested: &[SweepTested]) -> Vec<(Vec<String>, Vec<String>)> {
         .collect()
 }
 
+/// Per claim of the plan: its paired differences at every value and seed
+/// together (each value trains its own models, so a (value, seed) pair is
+/// one unit), Holm-adjusted across the claims, with the verdict (every
+/// pair counts as fresh: a sweep runs on seeds its plan had not seen).
+pub fn pooled(sweep: &SweepResults, plan: &SweepPlan) -> Vec<(Paired, f64, Verdict)> {
+    let pairs: Vec<Paired> = plan
+        .claims
+        .iter()
+        .map(|c| {
+            let diffs: Vec<f64> = sweep
+                .points
+                .iter()
+                .flat_map(|p| differences(&p.results, c, 0))
+                .collect();
+            Paired::of(&diffs)
+        })
+        .collect();
+    let adjusted = holm(&pairs.iter().map(|p| p.p).collect::<Vec<_>>());
+    plan.claims
+        .iter()
+        .zip(pairs)
+        .zip(adjusted)
+        .map(|((c, p), p_holm)| (p, p_holm, verdict(c.predicted, &p, &p, p_holm)))
+        .collect()
+}
+
 /// The tested sweep as Markdown: one row per value and claim, then the
 /// plan's reading of the values together.
 pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
@@ -559,6 +594,30 @@ pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
     }
     s.push('\n');
     s.push_str(&reading_markdown(&tested, plan, setting));
+    if plan.reading == Reading::Holds {
+        let _ = writeln!(
+            s,
+            "\n**Over every {setting} at once** ((value, seed) pairs, Holm across the {} claims):\n",
+            plan.claims.len()
+        );
+        for (c, (p, p_holm, verdict)) in plan.claims.iter().zip(pooled(sweep, plan)) {
+            let _ = writeln!(
+                s,
+                "- {} vs {}, {}: {} [{}, {}] points, n={}, p={:.4} (Holm {:.4}), {}: **{}**",
+                cell_name(&c.a),
+                cell_name(&c.b),
+                c.metric.label(),
+                points(p.mean),
+                points(p.lo),
+                points(p.hi),
+                p.n,
+                p.p,
+                p_holm,
+                c.predicted.words(),
+                verdict.word()
+            );
+        }
+    }
     s
 }
 
@@ -566,7 +625,13 @@ pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
 pub fn reading_markdown(tested: &[SweepTested], plan: &SweepPlan, setting: &str) -> String {
     let mut s = String::new();
     let last = tested.last().map_or("", |t| t.value.as_str());
-    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     match plan.reading {
         Reading::CaughtUp => {
             let _ = writeln!(
@@ -581,7 +646,9 @@ pub fn reading_markdown(tested: &[SweepTested], plan: &SweepPlan, setting: &str)
                     "- {} vs {}: {}",
                     cell_name(&c.a),
                     cell_name(&c.b),
-                    at.map_or(format!("not by the last value ({last})"), |v| format!("from {setting} = {v}"))
+                    at.map_or(format!("not by the last value ({last})"), |v| format!(
+                        "from {setting} = {v}"
+                    ))
                 );
             }
         }
@@ -875,14 +942,30 @@ mod tests {
         // In distribution the gap closed at 320; the new trick has no rows.
         assert_eq!(caught_up(&tested), [Some("320".to_string()), None]);
         let md = sweep_markdown(&sweep, &plan);
-        assert!(md.contains("side phase (in-dist) vs coupled (in-dist): from r1.p3.steps = 320"), "{md}");
+        assert!(
+            md.contains("side phase (in-dist) vs coupled (in-dist): from r1.p3.steps = 320"),
+            "{md}"
+        );
         assert!(md.contains("not by the last value (320)"), "{md}");
         assert_eq!(md.lines().filter(|l| l.starts_with("| 80 |")).count(), 2, "{md}");
         // Read as "holds": confirmed where the gap is large, and the seeds agree there.
         let holds = holds(&tested);
         assert_eq!(holds[0].0, ["20", "80"]);
         assert_eq!(holds[0].1, ["20", "80"]);
-        assert!(holds[1].0.is_empty() && holds[1].1.is_empty(), "no new-trick rows: {holds:?}");
+        assert!(
+            holds[1].0.is_empty() && holds[1].1.is_empty(),
+            "no new-trick rows: {holds:?}"
+        );
+        // Over every value at once: 3 values x 10 seeds.
+        let as_holds = SweepPlan {
+            reading: Reading::Holds,
+            ..plan.clone()
+        };
+        let all = pooled(&sweep, &as_holds);
+        assert_eq!((all[0].0.n, all[0].2), (30, Verdict::Confirmed), "{all:?}");
+        assert_eq!((all[1].0.n, all[1].2), (0, Verdict::Inconclusive), "{all:?}");
+        let md = sweep_markdown(&sweep, &as_holds);
+        assert!(md.contains("n=30") && md.contains("**confirmed**"), "{md}");
         // A gap that opens again later does not count as caught up.
         let sweep = SweepResults {
             points: vec![point("20", 0), point("80", 30), point("320", 0)],

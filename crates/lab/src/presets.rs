@@ -483,11 +483,12 @@ fn capability_world() -> ExperimentSpec {
         vec![pretrain(FULL, base_corpus())],
     );
     let chosen = std::iter::once(baseline)
-        .chain(
-            CAPABILITY_REGIMES
-                .iter()
-                .map(|name| all.iter().find(|r| r.name == *name).cloned().expect("a default regime")),
-        )
+        .chain(CAPABILITY_REGIMES.iter().map(|name| {
+            all.iter()
+                .find(|r| r.name == *name)
+                .cloned()
+                .expect("a default regime")
+        }))
         .collect();
     let mut spec = experiment(
         CAPABILITY,
@@ -514,17 +515,37 @@ const SIDE_LENGTHS: [usize; 6] = [20, 40, 80, 160, 320, 640];
 /// were never looked at when the sweeps' plans were written.
 const SWEEP_SEEDS: std::ops::Range<u64> = 10..20;
 
+/// Model widths of the `model-width` sweep (the default's is 64).
+const WIDTHS: [usize; 4] = [32, 64, 128, 256];
+/// Its seeds: fresh (the default ran 0-9, the other sweep 10-19), and the
+/// issue's minimum of five, as the widest model costs ~9x the default's.
+const WIDTH_SEEDS: std::ops::Range<u64> = 20..25;
+/// The regimes of the default plan's first four claims.
+const WIDTH_REGIMES: [&str; 4] = ["control", "perfect reward", "side phase", "coupled"];
+
 /// (name, one line) for every shipped sweep (`upbringing presets`).
 pub fn sweeps() -> Vec<(String, String)> {
-    vec![(
-        "side-phase-length".into(),
-        format!(
-            "side phase vs coupled at equal checked episodes, side phase {} to {} steps, {} fresh seeds",
-            SIDE_LENGTHS[0],
-            SIDE_LENGTHS[SIDE_LENGTHS.len() - 1],
-            SWEEP_SEEDS.end - SWEEP_SEEDS.start
+    vec![
+        (
+            "side-phase-length".into(),
+            format!(
+                "side phase vs coupled at equal checked episodes, side phase {} to {} steps, {} fresh seeds",
+                SIDE_LENGTHS[0],
+                SIDE_LENGTHS[SIDE_LENGTHS.len() - 1],
+                SWEEP_SEEDS.end - SWEEP_SEEDS.start
+            ),
         ),
-    )]
+        (
+            "model-width".into(),
+            format!(
+                "{} at model widths {} to {} (2 layers), {} fresh seeds",
+                WIDTH_REGIMES.join(", "),
+                WIDTHS[0],
+                WIDTHS[WIDTHS.len() - 1],
+                WIDTH_SEEDS.end - WIDTH_SEEDS.start
+            ),
+        ),
+    ]
 }
 
 /// A shipped sweep by name.
@@ -563,6 +584,35 @@ pub fn sweep(name: &str) -> Result<ExperimentSpec> {
                         values: text(&|l| format!("{l}/{}", FULL.rl + l)),
                     },
                 ],
+            });
+            Ok(spec)
+        }
+        // Do the orderings hold as the model grows? Width only: depth stays
+        // at the default's 2 layers (a 4-layer 256-wide model costs twice
+        // as much again).
+        "model-width" => {
+            let all = regimes(FULL);
+            let chosen = WIDTH_REGIMES
+                .iter()
+                .map(|name| {
+                    all.iter()
+                        .find(|r| r.name == *name)
+                        .cloned()
+                        .expect("a default regime")
+                })
+                .collect();
+            let mut spec = experiment(
+                name,
+                "The world's signal and coupling against fraction as the model widens (d_model 32 to 256, \
+                 2 layers, 4 heads).",
+                FULL,
+                chosen,
+            );
+            spec.seeds = WIDTH_SEEDS.collect();
+            spec.sweep = Some(Sweep {
+                setting: "model.d_model".into(),
+                values: WIDTHS.iter().map(|w| w.to_string()).collect(),
+                linked: vec![],
             });
             Ok(spec)
         }
@@ -671,6 +721,7 @@ mod tests {
             spec.validate().unwrap();
             assert!(spec.sweep.is_some());
             assert!(spec.seeds.iter().all(|&s| s >= 10), "the default ran seeds 0-9");
+            assert!(spec.seeds.len() >= 5, "{name}");
         }
         assert!(
             sweep("nope")

@@ -159,7 +159,9 @@ fn view_claims(s: &SweepResults) -> Html {
                     cell(&c.a),
                     100.0 * SAME_MARGIN,
                     cell(&c.b),
-                    at.map_or("not by the last value".to_string(), |v| format!("from {setting} = {v}"))
+                    at.map_or("not by the last value".to_string(), |v| format!(
+                        "from {setting} = {v}"
+                    ))
                 )
             })
             .collect(),
@@ -168,7 +170,13 @@ fn view_claims(s: &SweepResults) -> Html {
             .iter()
             .zip(analysis::holds(&tested))
             .map(|(c, (confirmed, every_seed))| {
-                let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+                let list = |v: &[String]| {
+                    if v.is_empty() {
+                        "none".to_string()
+                    } else {
+                        v.join(", ")
+                    }
+                };
                 format!(
                     "{} vs {} ({}): confirmed at {}; every seed agrees at {}",
                     cell(&c.a),

@@ -173,7 +173,9 @@ impl GradedSpec {
         let [lo, hi] = self.all_lengths();
         match self.pretrain_long_share {
             None => rng.range_inclusive(lo, hi),
-            Some(share) if rng.chance(share) => rng.range_inclusive(self.long_lengths[0], self.long_lengths[1]),
+            Some(share) if rng.chance(share) => {
+                rng.range_inclusive(self.long_lengths[0], self.long_lengths[1])
+            }
             Some(_) => rng.range_inclusive(lo, self.long_lengths[0] - 1),
         }
     }
@@ -758,7 +760,10 @@ mod tests {
             ..spec.clone()
         };
         let mut rng = Rng::new(3);
-        let long = (0..10_000).filter(|_| even.pretrain_length(&mut rng) >= 4).count() as f64 / 1e4;
+        let long = (0..10_000)
+            .filter(|_| even.pretrain_length(&mut rng) >= 4)
+            .count() as f64
+            / 1e4;
         assert!((long - 0.5).abs() < 0.02, "{long}");
         let bad = |share: f64, lengths: [usize; 2]| {
             GradedSpec {
