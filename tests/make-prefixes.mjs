@@ -3,7 +3,7 @@
 // CPU fallback (so they are exactly what a visitor's browser would train),
 // read out of its IndexedDB and written in the format `crates/app/src/shipped.rs`
 // reads (`Checkpoint::to_bytes` in crates/lab/src/checkpoint.rs):
-// `[u32 LE header length][header JSON: key, prefix, log, stages][f32 LE weights]` per prefix,
+// `[u32 LE header length][header JSON: key, prefix, log, stages, stages_for][f32 LE weights]` per prefix,
 // and manifest.json naming the engine build that trained them.
 //
 // Run after any change to the engine (its build stamp keys them):
@@ -53,7 +53,7 @@ const kept = await page.evaluate(() => new Promise((resolve, reject) => {
     const store = open.result.transaction('checkpoints').objectStore('checkpoints');
     const [keys, values] = [store.getAllKeys(), store.getAll()];
     values.onsuccess = () => resolve(values.result.map((v, i) => ({
-      key: keys.result[i], prefix: v.prefix, log: v.log, stages: v.stages, bytes: Array.from(new Uint8Array(v.weights.buffer)),
+      key: keys.result[i], prefix: v.prefix, log: v.log, stages: v.stages, stages_for: v.stages_for, bytes: Array.from(new Uint8Array(v.weights.buffer)),
     })));
     values.onerror = () => reject(values.error);
   };
@@ -73,7 +73,8 @@ for (const k of kept) {
   if (backend !== 'flex') throw new Error(`${k.key}: not trained on the CPU fallback`);
   engines.add(engine);
   if (!k.stages) throw new Error(`${k.key}: kept without its stage scores (an older page build?)`);
-  const header = Buffer.from(JSON.stringify({ key, prefix: k.prefix, log: JSON.parse(k.log), stages: JSON.parse(k.stages) }));
+  if (!k.stages_for) throw new Error(`${k.key}: kept without its stage setup (an older page build?)`);
+  const header = Buffer.from(JSON.stringify({ key, prefix: k.prefix, log: JSON.parse(k.log), stages: JSON.parse(k.stages), stages_for: k.stages_for }));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
   const file = Buffer.concat([length, header, Buffer.from(k.bytes)]);

@@ -31,12 +31,14 @@ pub async fn recall(kind: BackendKind, prefix: u64) -> Option<Checkpoint> {
         .and_then(|s| s.as_string())
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
+    let stages_for = get("stages_for").and_then(|s| s.as_string()).unwrap_or_default();
     Some(Checkpoint {
         // Absent in entries kept before checkpoints named their prefix: those are trained again.
         prefix: get("prefix")?.as_string()?,
         weights: weights.to_vec(),
         log,
         stages,
+        stages_for,
     })
 }
 
@@ -49,6 +51,7 @@ pub async fn keep(kind: BackendKind, prefix: u64, checkpoint: Checkpoint) {
         && set("weights", &js_sys::Float32Array::from(&checkpoint.weights[..])).is_ok()
         && set("log", &log.into()).is_ok()
         && set("stages", &stages.into()).is_ok()
+        && set("stages_for", &checkpoint.stages_for.clone().into()).is_ok()
         && let Err(why) = idb::put(DB, STORE, &key(kind, prefix), value.into()).await
     {
         web_sys::console::warn_1(&format!("upbringing: a trained prefix was not kept: {why}").into());

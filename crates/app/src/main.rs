@@ -138,6 +138,8 @@ mod page {
     /// Files in `web/precomputed/`, made by the CLI (see README): fetched
     /// for every visit. An exercise fetches its own sources besides.
     const PRECOMPUTED: [&str; 2] = ["default", "quick"];
+    /// Shipped results fetched only when their preset is shown.
+    const ON_REQUEST: [&str; 1] = ["capability-world"];
 
     /// Where the worker and the precomputed results are: `v/<content hash>/`
     /// in a built site (`scripts/env.sh`'s `version_assets` names it in
@@ -248,7 +250,7 @@ mod page {
             }
             // The page's own files first (an embed shows its result from
             // them), then any an exercise needs besides.
-            let extra: Vec<&'static str> = exercise
+            let mut extra: Vec<&'static str> = exercise
                 .map(|ex| {
                     ex.sources
                         .into_iter()
@@ -256,6 +258,7 @@ mod page {
                         .collect()
                 })
                 .unwrap_or_default();
+            extra.extend(ON_REQUEST.into_iter().filter(|n| *n == settings.preset));
             for batch in [PRECOMPUTED.to_vec(), extra] {
                 ctx.link().send_future(async move {
                     let mut found = vec![];
@@ -322,6 +325,14 @@ mod page {
                     demo
                 }
                 Msg::Select(name) => {
+                    if let Some(shipped) = ON_REQUEST.into_iter().find(|n| *n == name)
+                        && !self.playground.has_precomputed(shipped)
+                    {
+                        ctx.link().send_future(async move {
+                            let url = format!("{}precomputed/{shipped}.json", asset_base());
+                            Msg::Precomputed(fetch_results(&url).await.into_iter().collect())
+                        });
+                    }
                     if Rc::make_mut(&mut self.playground).select(&name).is_ok() {
                         self.sync_link();
                         self.look_up_stored(ctx);
@@ -450,6 +461,8 @@ mod page {
                     });
                     None
                 }
+                // An embed shows no sweeps: nothing to fetch.
+                Msg::OpenSweep(_) if self.state.settings.embed => None,
                 Msg::OpenSweep(name) => {
                     set_query("sweep", name.as_deref());
                     self.sweep = name.map(|name| {

@@ -468,13 +468,23 @@ impl Playground {
     /// cover (a regime's numbers depend only on its phases and the seed, so
     /// a regime preset's are read off the default experiment's).
     pub fn add_precomputed(&mut self, found: Vec<ExperimentResults>) {
-        self.pool.extend(found.into_iter().map(Rc::new));
+        for results in found {
+            // A file fetched twice (two quick selections) is kept once.
+            if !self.has_precomputed(&results.spec.name) {
+                self.pool.push(Rc::new(results));
+            }
+        }
         // A fixed order, whichever file arrived first: a design two files
         // cover is always answered from the same one.
         self.pool.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
         if self.results.is_none() {
             self.answer_from_pool();
         }
+    }
+
+    /// Whether the shipped results named `name` have arrived.
+    pub fn has_precomputed(&self, name: &str) -> bool {
+        self.pool.iter().any(|r| r.spec.name == name)
     }
 
     fn answer_from_pool(&mut self) {

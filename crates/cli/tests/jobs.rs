@@ -94,3 +94,42 @@ fn a_sweep_sharing_prefixes_across_values_equals_each_value_alone() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Sweep values that evaluate differently (here the episode count) share
+/// trained prefixes but not their after-each-phase scores: each value's
+/// stages equal that value's experiment run alone.
+#[test]
+fn a_sweep_over_evaluation_settings_scores_each_value_afresh() {
+    use upbringing_lab::spec::Sweep;
+    use upbringing_lab::sweep::{SweepResults, points};
+    let dir = std::env::temp_dir().join(format!("upbringing-sweep-eval-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut spec = smoke(preset("quick").unwrap());
+    spec.regimes.retain(|r| r.name == "control");
+    spec.seeds = vec![2];
+    spec.sweep = Some(Sweep {
+        setting: "episodes".into(),
+        values: vec!["16".into(), "30".into()],
+        linked: vec![],
+    });
+    let path = dir.join("sweep.json");
+    std::fs::write(&path, spec.to_json()).unwrap();
+    let out = dir.join("sweep-out.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_upbringing"))
+        .args(["run", "--spec"])
+        .arg(&path)
+        .args(["--jobs", "1", "--threads", "1", "--out"])
+        .arg(&out)
+        .status()
+        .expect("the CLI runs");
+    assert!(status.success());
+    let sweep = SweepResults::from_json(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    for ((value, point), got) in points(&spec).unwrap().iter().zip(&sweep.points) {
+        let alone_spec = dir.join(format!("point-{value}.json"));
+        std::fs::write(&alone_spec, point.to_json()).unwrap();
+        let alone = run(&alone_spec, 1, &dir.join(format!("point-{value}-out.json")));
+        assert_eq!(got.results.stages, alone.stages, "episodes = {value}");
+        assert_eq!(got.results.rows, alone.rows, "episodes = {value}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -31,6 +31,11 @@ pub struct Checkpoint {
     /// that recalls it need not score it again; empty in older ones.
     #[serde(default)]
     pub stages: Vec<(Condition, Counts)>,
+    /// The evaluation settings those scores were made under
+    /// (`experiment::stage_setup`): an experiment that evaluates otherwise
+    /// (another episode count, other held-out families) scores again.
+    #[serde(default)]
+    pub stages_for: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -41,6 +46,8 @@ struct Header {
     log: PhaseLog,
     #[serde(default)]
     stages: Vec<(Condition, Counts)>,
+    #[serde(default)]
+    stages_for: String,
 }
 
 impl Checkpoint {
@@ -51,6 +58,7 @@ impl Checkpoint {
             prefix: self.prefix.clone(),
             log: self.log.clone(),
             stages: self.stages.clone(),
+            stages_for: self.stages_for.clone(),
         })
         .expect("headers serialise");
         let mut out = Vec::with_capacity(4 + header.len() + 4 * self.weights.len());
@@ -84,6 +92,7 @@ impl Checkpoint {
                 .collect(),
             log: header.log,
             stages: header.stages,
+            stages_for: header.stages_for,
         })
     }
 }
@@ -152,6 +161,7 @@ mod tests {
             weights: vec![1.5, -0.25, f32::MIN_POSITIVE, 3.0e-9, -0.0],
             log: PhaseLog::default(),
             stages: vec![(Condition::InDistribution, Counts::default())],
+            stages_for: "0123456789abcdef".into(),
         };
         let file = c.to_bytes(0xab);
         let back = Checkpoint::from_bytes(&file, 0xab).unwrap();

@@ -117,6 +117,14 @@ struct Prefix {
     stages: Vec<(Condition, Counts)>,
 }
 
+/// What a phase's stage scores depend on besides its model: the
+/// evaluation settings (a hash of them). A kept checkpoint's scores are
+/// reused only under the same.
+pub fn stage_setup(spec: &ExperimentSpec) -> String {
+    let eval = serde_json::to_string(&spec.eval).expect("a spec always serialises");
+    format!("{:016x}", crate::spec::fnv1a(eval.as_bytes()))
+}
+
 /// The cheap evaluation of a phase's model: the stage conditions at half
 /// the episodes, no probes.
 async fn score_stage(
@@ -172,9 +180,15 @@ async fn run_regime(
                 // A kept checkpoint of another prefix (its key collided) or
                 // that does not fit is trained again.
                 let text = || prefix_text(spec, seed, &regime.phases[..=index]);
-                let recalled = kept
-                    .filter(|c| c.prefix == text())
-                    .and_then(|c| Some((checkpoint::load(model.clone(), &c.weights).ok()?, c.log, c.stages)));
+                let recalled = kept.filter(|c| c.prefix == text()).and_then(|c| {
+                    // Scores made under other evaluation settings are not these.
+                    let stages = if c.stages_for == stage_setup(spec) {
+                        c.stages
+                    } else {
+                        vec![]
+                    };
+                    Some((checkpoint::load(model.clone(), &c.weights).ok()?, c.log, stages))
+                });
                 let (trained, stages) = match recalled {
                     Some((trained, log, stages)) => {
                         out.phases_recalled += 1;
@@ -207,6 +221,7 @@ async fn run_regime(
                                     weights,
                                     log: log.clone(),
                                     stages: stages.clone(),
+                                    stages_for: stage_setup(spec),
                                 },
                             )
                             .await;

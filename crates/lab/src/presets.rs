@@ -473,8 +473,8 @@ const CAPABILITY_REGIMES: [&str; 6] = [
 /// in-distribution tasks run from 2 to 5 digits, but pretraining draws only
 /// a small share of its tasks at 4-5 digits (the "longer" condition), so
 /// rl on 2-5 digits must build what pretraining left weak. The share was
-/// chosen in a pilot that trained only the perfect-reward regime, on seeds
-/// no reported run uses (docs/capability-plan.md).
+/// chosen in a pilot that trained only perfect reward and the pretrained
+/// baseline, on seeds no reported run uses (docs/capability-plan.md).
 fn capability_world() -> ExperimentSpec {
     let all = regimes(FULL);
     let baseline = regime(

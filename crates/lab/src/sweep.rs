@@ -1,6 +1,6 @@
 //! One setting swept over values, for dose-response curves: a spec with a
 //! `sweep` stands for one experiment per value, each the spec with that
-//! setting set (and no sweep). Settings are named as the page names them
+//! setting (and any settings linked to it) set, and no sweep. Settings are named as the page names them
 //! (`fields`): a phase's `r2.p3.steps` (regime and phase counted from 1, as
 //! in `lock=`), an experiment-wide `episodes` or `lengths`, or the model's
 //! `model.d_model`, `model.n_heads`, `model.n_layers`.
@@ -133,6 +133,16 @@ pub fn points(spec: &ExperimentSpec) -> Result<Vec<(String, ExperimentSpec)>> {
         .map(|l| parse(&l.setting))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(LabError::Spec)?;
+    // Two names for one setting (`r1.p3.steps`, `r01.p3.steps`): the later
+    // value would silently win over the one the point is labelled by.
+    for (i, s) in linked.iter().enumerate() {
+        if *s == setting || linked[..i].contains(s) {
+            return Err(LabError::Spec(format!(
+                "sweep: the setting {:?} is swept twice",
+                sweep.linked[i].setting
+            )));
+        }
+    }
     sweep
         .values
         .iter()
@@ -216,7 +226,12 @@ impl SweepResults {
             let text = serde_json::to_string(&point.results).expect("results serialise");
             let results = ExperimentResults::from_json(&text)
                 .map_err(|e| LabError::Invalid(format!("sweep value {value}: {e}")))?;
-            if point.value != *value || results.spec != *spec {
+            // Compared as read back from JSON, as the file's own specs were:
+            // a fraction such as 20/220 need not parse back to the same bits.
+            let spec: ExperimentSpec =
+                serde_json::from_str(&serde_json::to_string(spec).expect("specs serialise"))
+                    .expect("a spec reads back");
+            if point.value != *value || results.spec != spec {
                 return Err(LabError::Invalid(format!(
                     "the results given for {} = {value} are not that experiment's",
                     file.spec.sweep.as_ref().map_or("", |s| s.setting.as_str())
@@ -433,6 +448,7 @@ mod tests {
         };
         assert!(why(vec![l("r8.p2.steps", &["220"])]).contains("one for each"));
         assert!(why(vec![l("r7.p3.steps", &["1", "2"])]).contains("swept twice"));
+        assert!(why(vec![l("r07.p3.steps", &["1", "2"])]).contains("swept twice"));
         assert!(why(vec![l("r8.p2.colour", &["1", "2"])]).contains("unknown setting"));
         assert!(why(vec![l("r8.p2.caught", &["1/2", "x"])]).contains("linked r8.p2.caught = x"));
     }

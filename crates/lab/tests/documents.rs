@@ -48,7 +48,12 @@ fn the_sweep_plans_hold_the_claims_the_engine_tests() {
 fn results_md_quotes_the_reports_of_the_shipped_results() {
     let doc = read("RESULTS.md");
     // (shipped file, does RESULTS.md test the pre-registered plan on it?)
-    for (name, plan) in [("default", true), ("inoculation", false), ("coherence", false)] {
+    for (name, plan) in [
+        ("default", true),
+        ("inoculation", false),
+        ("coherence", false),
+        ("capability-world", true),
+    ] {
         let results = ExperimentResults::from_json(&read(&format!("web/precomputed/{name}.json")))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let report = report_markdown(&results, plan);
@@ -56,6 +61,21 @@ fn results_md_quotes_the_reports_of_the_shipped_results() {
             doc.contains(&report),
             "RESULTS.md must hold `upbringing report --results web/precomputed/{name}.json --markdown{}` verbatim:\n{report}",
             if plan { " --plan" } else { "" }
+        );
+    }
+}
+
+#[test]
+fn results_md_quotes_the_reports_of_the_shipped_sweeps() {
+    use upbringing_lab::sweep::SweepResults;
+    let doc = read("RESULTS.md");
+    for (name, _) in upbringing_lab::presets::sweeps() {
+        let sweep = SweepResults::from_json(&read(&format!("web/precomputed/{name}.json")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = upbringing_lab::analysis::sweep_report_markdown(&sweep, true);
+        assert!(
+            doc.contains(&report),
+            "RESULTS.md must hold `upbringing report --results web/precomputed/{name}.json --markdown --plan` verbatim:\n{report}"
         );
     }
 }

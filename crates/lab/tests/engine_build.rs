@@ -41,7 +41,7 @@ fn the_build_stamp_does_not_depend_on_where_the_checkout_lies() {
     let script = scratch.join("build-script");
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let built = Command::new(rustc)
-        .args(["--edition", "2021", "-O", "-o"])
+        .args(["--edition", "2024", "-O", "-o"])
         .arg(&script)
         .arg(manifest.join("build.rs"))
         .output()

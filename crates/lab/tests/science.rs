@@ -371,6 +371,7 @@ fn a_regime_that_fails_ends_with_a_message_and_the_others_go_on() {
             weights: vec![1e30; n],
             log: Default::default(),
             stages: vec![],
+            stages_for: String::new(),
         },
     );
     let outcome = pollster::block_on(run_seed(&spec, &backend, 3, &mut keeper)).unwrap();

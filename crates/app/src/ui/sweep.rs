@@ -94,7 +94,9 @@ pub fn sweep_view(props: &SweepProps) -> Html {
     let x_labels = s.points.iter().enumerate().map(|(x, p)| {
         html! { <text class="tick" x={chart.x(x).to_string()} y={(h - pad + 16.0).to_string()} text-anchor="middle">{ p.value.clone() }</text> }
     });
-    let first = &s.points[0].results;
+    let Some(first) = s.points.first().map(|p| &p.results) else {
+        return html! { <p id="sweep-status">{ "This sweep has no values." }</p> };
+    };
     let seeds = &s.spec.seeds;
     let seconds: f64 = s.points.iter().map(|p| p.results.seconds).sum();
     html! {
@@ -200,6 +202,35 @@ fn view_claims(s: &SweepResults) -> Html {
                 <tbody>{ for rows }</tbody>
             </table>
             <ul>{ for reading.into_iter().map(|r| html! { <li>{ r }</li> }) }</ul>
+            { view_pooled(s, &plan) }
+        </div>
+    }
+}
+
+/// For a sweep read as "holds": each claim over every (value, seed) pair
+/// at once, the test its plan relies on when each value has few seeds.
+fn view_pooled(s: &SweepResults, plan: &analysis::SweepPlan) -> Html {
+    if plan.reading != analysis::Reading::Holds {
+        return html! {};
+    }
+    let rows = plan.claims.iter().zip(analysis::pooled(s, plan)).map(|(c, (p, p_holm, verdict))| {
+        html! {
+            <tr>
+                <td>{ format!("{} ({}) vs {} ({}), {}", c.a.regime, c.a.condition.short(), c.b.regime, c.b.condition.short(), c.metric.label()) }</td>
+                <td>{ format!("{} [{}, {}]", points(p.mean), points(p.lo), points(p.hi)) }</td>
+                <td>{ p.n }</td>
+                <td>{ format!("{:.4}", p_holm) }</td>
+                <td class={format!("verdict {}", verdict.word())}>{ verdict.word() }</td>
+            </tr>
+        }
+    });
+    html! {
+        <div id="sweep-pooled">
+            <h4>{ "Over every value at once" }</h4>
+            <table class="claims">
+                <thead><tr><th>{ "a vs b" }</th><th>{ "a − b" }</th><th>{ "pairs" }</th><th>{ "p (Holm)" }</th><th>{ "verdict" }</th></tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
         </div>
     }
 }

@@ -118,7 +118,7 @@ pub struct GradedSpec {
     /// Share of pretraining's tasks drawn at the longer lengths; the rest
     /// are shorter than those. `None`: every length pretraining covers is
     /// equally likely. A small share leaves the longer tasks for later
-    /// training to build (the capability world: `presets::capability`).
+    /// training to build (the `capability-world` preset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pretrain_long_share: Option<f64>,
 }
@@ -155,6 +155,13 @@ impl GradedSpec {
             if !(0.0..=1.0).contains(&share) {
                 return Err(LabError::Invalid(format!(
                     "world.pretrain_long_share must be a share from 0 to 1, got {share}"
+                )));
+            }
+            if self.lengths[1] > self.long_lengths[1] {
+                return Err(LabError::Invalid(format!(
+                    "world.pretrain_long_share: lengths up to {} would never be pretrained (the longer \
+                     lengths end at {})",
+                    self.lengths[1], self.long_lengths[1]
                 )));
             }
             if self.all_lengths()[0] >= self.long_lengths[0] {
@@ -778,5 +785,6 @@ mod tests {
         assert!(bad(1.5, [2, 5]).contains("share from 0 to 1"));
         assert!(bad(f64::NAN, [2, 5]).contains("share from 0 to 1"));
         assert!(bad(0.2, [4, 5]).contains("needs lengths shorter"));
+        assert!(bad(0.2, [2, 7]).contains("never be pretrained"));
     }
 }
