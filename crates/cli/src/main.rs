@@ -528,11 +528,17 @@ fn run_sweep(
     // Points share what they train alike (pretraining, and every phase
     // before the swept one): one folder of checkpoints for the whole sweep.
     let shared = jobs::scratch("sweep")?;
+    // Every value names the source the sweep started from (the working
+    // tree may move on during a sweep of hours).
+    let source = commit();
     let mut results = vec![];
     for (i, (value, point)) in points.iter().enumerate() {
         let setting = spec.sweep.as_ref().map_or("", |s| s.setting.as_str());
         eprintln!("sweep {}/{}: {setting} = {value}", i + 1, points.len());
-        let run = run_experiment(point, backend, jobs, Some(&shared));
+        let run = run_experiment(point, backend, jobs, Some(&shared)).map(|r| ExperimentResults {
+            commit: source.clone(),
+            ..r
+        });
         if run.is_err() {
             let _ = std::fs::remove_dir_all(&shared);
         }
