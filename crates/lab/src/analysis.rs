@@ -6,6 +6,9 @@
 //! the default experiment tests, written down (and committed) before its
 //! run: each names the comparison, the metric, the predicted direction and,
 //! through [`Verdict`], the decision rule. `docs/analysis-plan.md` explains it.
+//! The capability world ([`capability_plan`]) and each shipped sweep
+//! ([`sweep_plan`]: its claims at every value, one Holm family) have plans
+//! of their own, in `docs/capability-plan.md` and `docs/sweep-plan.md`.
 
 use std::fmt::Write;
 
@@ -764,7 +767,7 @@ pub fn tested_markdown(tested: &[Tested]) -> String {
 }
 
 /// Everything `upbringing report --markdown` prints: the results' tables,
-/// the after-each-phase table and, with `plan`, the default plan tested on
+/// the after-each-phase table and, with `plan`, their plan (`plan_of`) tested on
 /// them. RESULTS.md quotes it verbatim (tested).
 pub fn report_markdown(results: &ExperimentResults, plan: bool) -> String {
     let mut s = results.markdown();

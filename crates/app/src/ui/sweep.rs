@@ -1,5 +1,7 @@
 //! A shipped sweep drawn: one measure against the swept setting, one line
-//! per regime with its 95% band, and the sweep's pre-registered claims
+//! per regime with the 95% Wilson interval of its pooled episodes (seed to
+//! seed spread is in the claims below, which are paired over seeds), and the
+//! sweep's pre-registered claims
 //! tested on it (the same numbers `upbringing report --plan` prints).
 
 use std::rc::Rc;
@@ -111,7 +113,7 @@ pub fn sweep_view(props: &SweepProps) -> Html {
             ) }</p>
             <div class="controls">{ for buttons }</div>
             <svg id="sweep-chart" viewBox={format!("0 0 {w} {h}")} role="img"
-                aria-label={format!("{} against {setting}, one line per regime, 95% bands", label(*measure))}>
+                aria-label={format!("{} against {setting}, one line per regime, with 95% Wilson intervals over the pooled episodes", label(*measure))}>
                 <line class="axis" x1={pad.to_string()} y1={(h - pad).to_string()} x2={(w - pad).to_string()} y2={(h - pad).to_string()} />
                 <line class="axis" x1={pad.to_string()} y1={pad.to_string()} x2={pad.to_string()} y2={(h - pad).to_string()} />
                 { for chart.y_ticks(4).into_iter().map(|(v, y)| html! {
