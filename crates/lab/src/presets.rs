@@ -476,19 +476,13 @@ const CAPABILITY_REGIMES: [&str; 6] = [
 /// chosen in a pilot that trained only perfect reward and the pretrained
 /// baseline, on seeds no reported run uses (docs/capability-plan.md).
 fn capability_world() -> ExperimentSpec {
-    let all = regimes(FULL);
     let baseline = regime(
         PRETRAINED_ONLY,
         "The baseline: the model after pretraining, before any rl (what capability rl adds is measured from it).",
         vec![pretrain(FULL, base_corpus())],
     );
     let chosen = std::iter::once(baseline)
-        .chain(CAPABILITY_REGIMES.iter().map(|name| {
-            all.iter()
-                .find(|r| r.name == *name)
-                .cloned()
-                .expect("a default regime")
-        }))
+        .chain(full_regimes(&CAPABILITY_REGIMES))
         .collect();
     let mut spec = experiment(
         CAPABILITY,
@@ -523,6 +517,20 @@ const WIDTH_SEEDS: std::ops::Range<u64> = 20..25;
 /// The regimes of the default plan's first four claims.
 const WIDTH_REGIMES: [&str; 4] = ["control", "perfect reward", "side phase", "coupled"];
 
+/// The default experiment's regimes of these names, in this order.
+fn full_regimes(names: &[&str]) -> Vec<RegimeSpec> {
+    let all = regimes(FULL);
+    names
+        .iter()
+        .map(|name| {
+            all.iter()
+                .find(|r| r.name == *name)
+                .cloned()
+                .expect("a default regime")
+        })
+        .collect()
+}
+
 /// (name, one line) for every shipped sweep (`upbringing presets`).
 pub fn sweeps() -> Vec<(String, String)> {
     vec![
@@ -555,19 +563,12 @@ pub fn sweep(name: &str) -> Result<ExperimentSpec> {
         // the coupled regime gets the same checked episodes: b.rl + L steps
         // with a share L / (b.rl + L) checked, as in the default's pair.
         "side-phase-length" => {
-            let all = regimes(FULL);
-            let pick = |name: &str| {
-                all.iter()
-                    .find(|r| r.name == name)
-                    .cloned()
-                    .expect("a default regime")
-            };
             let mut spec = experiment(
                 name,
                 "Fraction against coupling as the side phase grows: side phase (capability rl, then L \
                  penalised steps) against coupled (the same checked episodes spread through capability rl).",
                 FULL,
-                vec![pick("side phase"), pick("coupled")],
+                full_regimes(&["side phase", "coupled"]),
             );
             spec.seeds = SWEEP_SEEDS.collect();
             let text = |f: &dyn Fn(usize) -> String| SIDE_LENGTHS.iter().map(|&l| f(l)).collect();
@@ -591,22 +592,12 @@ pub fn sweep(name: &str) -> Result<ExperimentSpec> {
         // at the default's 2 layers (a 4-layer 256-wide model costs twice
         // as much again).
         "model-width" => {
-            let all = regimes(FULL);
-            let chosen = WIDTH_REGIMES
-                .iter()
-                .map(|name| {
-                    all.iter()
-                        .find(|r| r.name == *name)
-                        .cloned()
-                        .expect("a default regime")
-                })
-                .collect();
             let mut spec = experiment(
                 name,
                 "The world's signal and coupling against fraction as the model widens (d_model 32 to 256, \
                  2 layers, 4 heads).",
                 FULL,
-                chosen,
+                full_regimes(&WIDTH_REGIMES),
             );
             spec.seeds = WIDTH_SEEDS.collect();
             spec.sweep = Some(Sweep {
