@@ -292,6 +292,18 @@ await check('sweeps: a link opens a shipped sweep drawn with its bands and teste
   await bad.page.close();
 });
 
+await check('capability world: its shipped results are fetched when the preset is chosen, and show at once', async () => {
+  const { page, errors } = await openPage('?backend=cpu');
+  await page.waitForSelector('#heatmap td.heat', { timeout: 60_000 });
+  const before = await page.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.includes('capability-world')).length);
+  assert.equal(before, 0, 'not fetched until asked for');
+  await page.selectOption('#preset', 'capability-world');
+  await page.waitForFunction(() => [...document.querySelectorAll('#heatmap th.regime')].some((t) => t.textContent.includes('pretrained only')), null, { timeout: 60_000 });
+  assert.equal(await page.$$eval('#heatmap td.heat', (c) => c.length), 7 * 9, '7 regimes x 9 conditions, no run');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 await check('playground: every regime trains and is scored in the browser (CPU fallback, short check)', async () => {
   const { page, errors } = await openPage('?backend=cpu&preset=quick&smoke=1');
   await page.waitForTimeout(500);
