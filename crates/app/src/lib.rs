@@ -6,6 +6,8 @@ pub mod controls;
 pub mod curves;
 pub mod edit;
 #[cfg(target_family = "wasm")]
+pub mod http;
+#[cfg(target_family = "wasm")]
 pub mod idb;
 #[cfg(target_family = "wasm")]
 pub mod keep;

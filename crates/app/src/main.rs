@@ -183,15 +183,7 @@ mod page {
 
     /// The body of `url`, if it answers 200.
     async fn fetch_text(url: &str) -> Option<String> {
-        let window = web_sys::window()?;
-        let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
-            .await
-            .ok()?
-            .dyn_into()
-            .ok()?;
-        if !response.ok() {
-            return None;
-        }
+        let response = upbringing_app::http::get(url).await?;
         wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
             .await
             .ok()?

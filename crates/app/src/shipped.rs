@@ -46,7 +46,6 @@ mod fetch {
 
     use upbringing_lab::checkpoint::Checkpoint;
     use upbringing_lab::{BackendKind, ENGINE_BUILD, VERSION};
-    use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
     use super::Manifest;
@@ -62,15 +61,7 @@ mod fetch {
     }
 
     async fn bytes(url: &str) -> Option<Vec<u8>> {
-        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-        let response: web_sys::Response = JsFuture::from(global.fetch_with_str(url))
-            .await
-            .ok()?
-            .dyn_into()
-            .ok()?;
-        if !response.ok() {
-            return None;
-        }
+        let response = crate::http::get(url).await?;
         let buffer = JsFuture::from(response.array_buffer().ok()?).await.ok()?;
         Some(js_sys::Uint8Array::new(&buffer).to_vec())
     }

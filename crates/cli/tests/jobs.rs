@@ -19,6 +19,25 @@ fn run(spec: &std::path::Path, jobs: usize, out: &std::path::Path) -> Experiment
     ExperimentResults::from_json(&std::fs::read_to_string(out).unwrap()).unwrap()
 }
 
+/// Run the sweep spec at `spec` in one process; its results and what it
+/// said on stderr.
+fn run_sweep(spec: &std::path::Path, out: &std::path::Path) -> (upbringing_lab::sweep::SweepResults, String) {
+    let ran = Command::new(env!("CARGO_BIN_EXE_upbringing"))
+        .args(["run", "--spec"])
+        .arg(spec)
+        .args(["--jobs", "1", "--threads", "1", "--out"])
+        .arg(out)
+        .output()
+        .expect("the CLI runs");
+    let said = String::from_utf8_lossy(&ran.stderr).into_owned();
+    assert!(ran.status.success(), "the sweep failed: {said}");
+    let text = std::fs::read_to_string(out).unwrap();
+    (
+        upbringing_lab::sweep::SweepResults::from_json(&text).unwrap(),
+        said,
+    )
+}
+
 #[test]
 fn units_in_processes_sharing_prefixes_equal_one_process() {
     let dir = std::env::temp_dir().join(format!("upbringing-jobs-test-{}", std::process::id()));
@@ -47,7 +66,7 @@ fn units_in_processes_sharing_prefixes_equal_one_process() {
 #[test]
 fn a_sweep_sharing_prefixes_across_values_equals_each_value_alone() {
     use upbringing_lab::spec::{Linked, Sweep};
-    use upbringing_lab::sweep::{SweepResults, points};
+    use upbringing_lab::sweep::points;
     let dir = std::env::temp_dir().join(format!("upbringing-sweep-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut spec = smoke(preset("quick").unwrap());
@@ -64,22 +83,12 @@ fn a_sweep_sharing_prefixes_across_values_equals_each_value_alone() {
     });
     let path = dir.join("sweep.json");
     std::fs::write(&path, spec.to_json()).unwrap();
-    let out = dir.join("sweep-out.json");
-    let ran = Command::new(env!("CARGO_BIN_EXE_upbringing"))
-        .args(["run", "--spec"])
-        .arg(&path)
-        .args(["--jobs", "1", "--threads", "1", "--out"])
-        .arg(&out)
-        .output()
-        .expect("the CLI runs");
-    let said = String::from_utf8_lossy(&ran.stderr);
-    assert!(ran.status.success(), "the sweep failed: {said}");
+    let (sweep, said) = run_sweep(&path, &dir.join("sweep-out.json"));
     let second = &said[said.find("sweep 2/2").expect("the second value ran")..];
     assert!(
         second.contains("pretrain (kept from an earlier run)"),
         "the second value recalls the first's pretraining: {second}"
     );
-    let sweep = SweepResults::from_json(&std::fs::read_to_string(&out).unwrap()).unwrap();
     for ((value, point), got) in points(&spec).unwrap().iter().zip(&sweep.points) {
         let alone_spec = dir.join(format!("point-{value}.json"));
         std::fs::write(&alone_spec, point.to_json()).unwrap();
@@ -101,7 +110,7 @@ fn a_sweep_sharing_prefixes_across_values_equals_each_value_alone() {
 #[test]
 fn a_sweep_over_evaluation_settings_scores_each_value_afresh() {
     use upbringing_lab::spec::Sweep;
-    use upbringing_lab::sweep::{SweepResults, points};
+    use upbringing_lab::sweep::points;
     let dir = std::env::temp_dir().join(format!("upbringing-sweep-eval-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut spec = smoke(preset("quick").unwrap());
@@ -114,16 +123,7 @@ fn a_sweep_over_evaluation_settings_scores_each_value_afresh() {
     });
     let path = dir.join("sweep.json");
     std::fs::write(&path, spec.to_json()).unwrap();
-    let out = dir.join("sweep-out.json");
-    let status = Command::new(env!("CARGO_BIN_EXE_upbringing"))
-        .args(["run", "--spec"])
-        .arg(&path)
-        .args(["--jobs", "1", "--threads", "1", "--out"])
-        .arg(&out)
-        .status()
-        .expect("the CLI runs");
-    assert!(status.success());
-    let sweep = SweepResults::from_json(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let (sweep, _) = run_sweep(&path, &dir.join("sweep-out.json"));
     for ((value, point), got) in points(&spec).unwrap().iter().zip(&sweep.points) {
         let alone_spec = dir.join(format!("point-{value}.json"));
         std::fs::write(&alone_spec, point.to_json()).unwrap();

@@ -130,6 +130,11 @@ pub fn sweep_view(props: &SweepProps) -> Html {
     }
 }
 
+/// One side of a claim, as the tables name it: `regime (condition)`.
+fn cell(side: &analysis::Side) -> String {
+    format!("{} ({})", side.regime, side.condition.short())
+}
+
 /// The sweep's pre-registered claims, tested as `report --plan` tests them.
 fn view_claims(s: &SweepResults) -> Html {
     let Some(plan) = analysis::sweep_plan(&s.spec.name) else {
@@ -137,7 +142,6 @@ fn view_claims(s: &SweepResults) -> Html {
     };
     let setting = s.spec.sweep.as_ref().map_or("value", |w| w.setting.as_str());
     let tested = analysis::test_sweep(s, &plan);
-    let cell = |side: &analysis::Side| format!("{} ({})", side.regime, side.condition.short());
     let rows = tested.iter().flat_map(|t| {
         t.tested.iter().map(move |x| {
             let c = &x.comparison;
@@ -215,17 +219,21 @@ fn view_pooled(s: &SweepResults, plan: &analysis::SweepPlan) -> Html {
     if plan.reading != analysis::Reading::Holds {
         return html! {};
     }
-    let rows = plan.claims.iter().zip(analysis::pooled(s, plan)).map(|(c, (p, p_holm, verdict))| {
-        html! {
-            <tr>
-                <td>{ format!("{} ({}) vs {} ({}), {}", c.a.regime, c.a.condition.short(), c.b.regime, c.b.condition.short(), c.metric.label()) }</td>
-                <td>{ format!("{} [{}, {}]", points(p.mean), points(p.lo), points(p.hi)) }</td>
-                <td>{ p.n }</td>
-                <td>{ format!("{:.4}", p_holm) }</td>
-                <td class={format!("verdict {}", verdict.word())}>{ verdict.word() }</td>
-            </tr>
-        }
-    });
+    let rows = plan
+        .claims
+        .iter()
+        .zip(analysis::pooled(s, plan))
+        .map(|(c, (p, p_holm, verdict))| {
+            html! {
+                <tr>
+                    <td>{ format!("{} vs {}, {}", cell(&c.a), cell(&c.b), c.metric.label()) }</td>
+                    <td>{ format!("{} [{}, {}]", points(p.mean), points(p.lo), points(p.hi)) }</td>
+                    <td>{ p.n }</td>
+                    <td>{ format!("{:.4}", p_holm) }</td>
+                    <td class={format!("verdict {}", verdict.word())}>{ verdict.word() }</td>
+                </tr>
+            }
+        });
     html! {
         <div id="sweep-pooled">
             <h4>{ "Over every value at once" }</h4>
