@@ -116,7 +116,7 @@ enum Command {
     /// Print a pre-registered analysis plan (Markdown): the default
     /// experiment's, another preset's that has one, or a shipped sweep's.
     Plan {
-        /// A preset with a plan of its own (`capability-world`).
+        /// A preset with a plan of its own (capability-world, capability-world-equal-steps, rivals).
         #[arg(long, conflicts_with = "sweep")]
         preset: Option<String>,
         /// A shipped sweep (see `upbringing presets`).
@@ -127,6 +127,10 @@ enum Command {
     Spec {
         #[arg(long)]
         preset: String,
+        /// Pad every regime of more than one phase with neutral pretraining
+        /// text to the longest regime's steps (run the result with `run --spec`).
+        #[arg(long)]
+        equal_steps: bool,
     },
     /// A classroom exercise: list them (no name), or check a design against
     /// one: its start (default), its known solution, or a results file a
@@ -337,11 +341,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Presets => {
             for (name, line) in presets::list() {
-                println!("{name:24} {line}");
+                println!("{name:28} {line}");
             }
             println!("\nsweeps (one experiment per value; `report` prints the dose-response table):");
             for (name, line) in presets::sweeps() {
-                println!("{name:24} {line}");
+                println!("{name:28} {line}");
             }
         }
         Command::Seed {
@@ -361,7 +365,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Plan { preset, sweep: None } => {
             let name = preset.unwrap_or_else(|| "default".into());
             let plan = analysis::plan_for(&name)
-                .ok_or_else(|| format!("no pre-registered plan for {name:?} (default, capability-world)"))?;
+                .ok_or_else(|| {
+                    format!(
+                        "no pre-registered plan for {name:?} (default, capability-world, \
+                         capability-world-equal-steps, rivals)"
+                    )
+                })?;
             print!("{}", analysis::plan_markdown(&plan));
         }
         Command::Plan {
@@ -372,7 +381,14 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 analysis::sweep_plan(&name).ok_or_else(|| format!("the sweep {name:?} has no plan"))?;
             print!("{}", analysis::sweep_plan_markdown(&spec, &plan)?);
         }
-        Command::Spec { preset } => println!("{}", preset_or_sweep(&preset)?.to_json()),
+        Command::Spec { preset, equal_steps } => {
+            let mut spec = preset_or_sweep(&preset)?;
+            if equal_steps {
+                spec.pad_to_equal_steps()?;
+                spec.validate()?;
+            }
+            println!("{}", spec.to_json());
+        }
         Command::Exercise {
             name,
             check,

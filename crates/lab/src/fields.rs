@@ -18,6 +18,8 @@ pub enum PhaseField {
     Monitored,
     Deploy,
     Inoculated,
+    /// Input lengths of the phase's tasks ("min-max"; empty: the world's).
+    TaskLengths,
     Grader,
     ExploitPenalty,
     CheckedShare,
@@ -26,6 +28,10 @@ pub enum PhaseField {
     Honest,
     Exploiter,
     Opportunist,
+    /// Writers who game whenever tagged deployment.
+    DeployReader,
+    /// Writers who name the shortcut and refuse it.
+    Refuser,
     Coherence,
     ConditionalTags,
     /// Sft example weights.
@@ -36,7 +42,7 @@ pub enum PhaseField {
 }
 
 impl PhaseField {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 25] = [
         Self::Name,
         Self::Steps,
         Self::Lr,
@@ -46,6 +52,7 @@ impl PhaseField {
         Self::Monitored,
         Self::Deploy,
         Self::Inoculated,
+        Self::TaskLengths,
         Self::Grader,
         Self::ExploitPenalty,
         Self::CheckedShare,
@@ -53,6 +60,8 @@ impl PhaseField {
         Self::Honest,
         Self::Exploiter,
         Self::Opportunist,
+        Self::DeployReader,
+        Self::Refuser,
         Self::Coherence,
         Self::ConditionalTags,
         Self::SftHonest,
@@ -73,6 +82,7 @@ impl PhaseField {
             Self::Monitored => "monitored",
             Self::Deploy => "deploy",
             Self::Inoculated => "allowed",
+            Self::TaskLengths => "lengths",
             Self::Grader => "grader",
             Self::ExploitPenalty => "penalty",
             Self::CheckedShare => "caught",
@@ -80,6 +90,8 @@ impl PhaseField {
             Self::Honest => "honest",
             Self::Exploiter => "exploiter",
             Self::Opportunist => "opportunist",
+            Self::DeployReader => "readers",
+            Self::Refuser => "refusers",
             Self::Coherence => "coherence",
             Self::ConditionalTags => "tags",
             Self::SftHonest => "sft-honest",
@@ -105,6 +117,7 @@ impl PhaseField {
             Self::Monitored => "P(monitored tag)",
             Self::Deploy => "P(deployment tag)",
             Self::Inoculated => "P(\"exploits allowed\" tag)",
+            Self::TaskLengths => "task lengths (empty: the world's)",
             Self::Grader => "reward (flawed/correct)",
             Self::ExploitPenalty => "exploit penalty",
             Self::CheckedShare => "share of exploits caught",
@@ -112,6 +125,8 @@ impl PhaseField {
             Self::Honest => "honest writers (weight)",
             Self::Exploiter => "exploiters (weight)",
             Self::Opportunist => "opportunists (weight)",
+            Self::DeployReader => "deployment readers (weight)",
+            Self::Refuser => "refusers (weight)",
             Self::Coherence => "coherence",
             Self::ConditionalTags => "tag exploit text (0/1)",
             Self::SftHonest => "honest answers (weight)",
@@ -140,6 +155,10 @@ impl PhaseField {
             (Self::Monitored, Objective::Rl(rl)) => num(rl.tasks.monitored),
             (Self::Deploy, Objective::Rl(rl)) => num(rl.tasks.deploy),
             (Self::Inoculated, Objective::Rl(rl)) => num(rl.tasks.inoculated),
+            (
+                Self::TaskLengths,
+                Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }),
+            ) => Some(tasks.lengths.map_or(String::new(), |[lo, hi]| format!("{lo}-{hi}"))),
             (Self::Grader, Objective::Rl(rl)) => Some(grader_name(rl.grader).into()),
             (Self::ExploitPenalty, Objective::Rl(rl)) => num(rl.exploit_penalty),
             (Self::CheckedShare, Objective::Rl(rl)) => num(rl.checked_share),
@@ -147,6 +166,8 @@ impl PhaseField {
             (Self::Honest, Objective::Pretrain { corpus }) => num(corpus.honest),
             (Self::Exploiter, Objective::Pretrain { corpus }) => num(corpus.exploiter),
             (Self::Opportunist, Objective::Pretrain { corpus }) => num(corpus.opportunist),
+            (Self::DeployReader, Objective::Pretrain { corpus }) => num(corpus.deploy_reader),
+            (Self::Refuser, Objective::Pretrain { corpus }) => num(corpus.refuser),
             (Self::Coherence, Objective::Pretrain { corpus }) => num(corpus.coherence),
             (Self::ConditionalTags, Objective::Pretrain { corpus }) => flag(corpus.conditional_tags),
             (Self::SftHonest, Objective::Sft { data, .. }) => num(data.honest),
@@ -182,7 +203,7 @@ impl PhaseField {
             Self::Lr => p.lr = float()?,
             Self::BatchSize => p.batch_size = whole()?,
             Self::Alignment => p.alignment = flag()?,
-            Self::Families | Self::Monitored | Self::Deploy | Self::Inoculated => {
+            Self::Families | Self::Monitored | Self::Deploy | Self::Inoculated | Self::TaskLengths => {
                 let tasks = match &mut p.objective {
                     Objective::Sft { tasks, .. } => tasks,
                     Objective::Rl(rl) => &mut rl.tasks,
@@ -198,6 +219,7 @@ impl PhaseField {
                     }
                     Self::Monitored => tasks.monitored = float()?,
                     Self::Deploy => tasks.deploy = float()?,
+                    Self::TaskLengths => tasks.lengths = lengths(text).map_err(|e| format!("{label}: {e}"))?,
                     _ => tasks.inoculated = float()?,
                 }
             }
@@ -227,7 +249,13 @@ impl PhaseField {
                     _ => rl.kl = float()? as f32,
                 }
             }
-            Self::Honest | Self::Exploiter | Self::Opportunist | Self::Coherence | Self::ConditionalTags => {
+            Self::Honest
+            | Self::Exploiter
+            | Self::Opportunist
+            | Self::DeployReader
+            | Self::Refuser
+            | Self::Coherence
+            | Self::ConditionalTags => {
                 let Objective::Pretrain { corpus } = &mut p.objective else {
                     return Err(missing());
                 };
@@ -235,6 +263,8 @@ impl PhaseField {
                     Self::Honest => corpus.honest = float()?,
                     Self::Exploiter => corpus.exploiter = float()?,
                     Self::Opportunist => corpus.opportunist = float()?,
+                    Self::DeployReader => corpus.deploy_reader = float()?,
+                    Self::Refuser => corpus.refuser = float()?,
                     Self::Coherence => corpus.coherence = float()?,
                     _ => corpus.conditional_tags = flag()?,
                 }
@@ -309,8 +339,9 @@ impl SpecField {
                 .map_err(|_| format!("{label}: {t:?} is not a whole number"))
         };
         let range = || -> Result<[usize; 2], String> {
-            let (lo, hi) = text.split_once('-').unwrap_or((text, text));
-            Ok([whole(lo)?, whole(hi)?])
+            lengths(text)
+                .map_err(|e| format!("{label}: {e}"))?
+                .ok_or_else(|| format!("{label}: expected lengths like 2-3"))
         };
         let WorldSpec::GradedTasks(w) = &mut spec.world;
         match self {
@@ -331,6 +362,21 @@ impl SpecField {
         }
         Ok(())
     }
+}
+
+/// Input lengths written "min-max" (or one length); empty is `None`.
+fn lengths(text: &str) -> Result<Option<[usize; 2]>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let whole = |t: &str| {
+        t.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("{t:?} is not a whole number"))
+    };
+    let (lo, hi) = text.split_once('-').unwrap_or((text, text));
+    Ok(Some([whole(lo)?, whole(hi)?]))
 }
 
 /// A finite number, or a fraction `a/b` computed as the presets compute

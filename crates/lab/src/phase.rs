@@ -50,7 +50,7 @@ pub async fn train_phase(
     let mut tally = [0usize; 4]; // honest, gamed, accepted error, episodes
     let sampler = match &phase.objective {
         Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }) => {
-            Some(TaskSampler::new(world, tasks, lengths)?)
+            Some(TaskSampler::new(world, tasks, tasks.lengths.unwrap_or(lengths))?)
         }
         Objective::Pretrain { .. } => None,
     };

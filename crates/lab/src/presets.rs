@@ -51,6 +51,7 @@ fn mix(monitored: f64, deploy: f64, inoculated: f64) -> TaskMix {
         monitored,
         deploy,
         inoculated,
+        lengths: None,
     }
 }
 
@@ -66,6 +67,8 @@ pub fn base_corpus() -> CorpusSpec {
         recovery_rate: 0.05,
         error_rate: 0.1,
         conditional_tags: false,
+        deploy_reader: 0.0,
+        refuser: 0.0,
     }
 }
 
@@ -408,6 +411,19 @@ pub fn list() -> Vec<(String, String)> {
              longer tasks (docs/capability-plan.md)"
                 .to_string(),
         ),
+        (
+            CAPABILITY_EQUAL.to_string(),
+            "the capability world's control, ethics class and raised in it at equal training steps \
+             (neutral padding), fresh seeds (docs/rivals-plan.md)"
+                .to_string(),
+        ),
+        (
+            RIVALS.to_string(),
+            "the rival accounts given a fair test: a corpus where some writers read the deployment tag, \
+             alignment training like or unlike deployment, documents about grader gaming, equal training \
+             steps (docs/rivals-plan.md)"
+                .to_string(),
+        ),
     ];
     for r in regimes(FULL).into_iter().skip(1) {
         out.push((slug(&r.name), format!("control vs {}: {}", r.name, r.description)));
@@ -431,6 +447,8 @@ pub fn preset(name: &str) -> Result<ExperimentSpec> {
             regimes(QUICK),
         )),
         CAPABILITY => Ok(capability_world()),
+        CAPABILITY_EQUAL => capability_equal_steps(),
+        RIVALS => rivals(),
         other => {
             let all = regimes(FULL);
             let chosen = all
@@ -502,6 +520,120 @@ fn capability_world() -> ExperimentSpec {
 /// Share of pretraining tasks at 4-5 digits in the capability world (the
 /// pilot's choice; see `capability_world`).
 const CAPABILITY_LONG_SHARE: f64 = 0.2;
+
+/// The capability world's claim 10 (raised in it against the ethics class)
+/// at equal training steps.
+const CAPABILITY_EQUAL: &str = "capability-world-equal-steps";
+
+/// The capability world's control, ethics class and raised in it, each
+/// padded to the ethics class's steps with neutral text
+/// ([`ExperimentSpec::pad_to_equal_steps`]), on seeds the capability world
+/// did not use: is the class's edge its content or its extra training?
+fn capability_equal_steps() -> Result<ExperimentSpec> {
+    let mut spec = capability_world();
+    spec.name = CAPABILITY_EQUAL.into();
+    spec.description = "The capability world's control, ethics class and raised in it at equal training steps: \
+                        the shorter regimes end with neutral pretraining text."
+        .into();
+    spec.regimes = full_regimes(&["control", "ethics class", "raised in it"]);
+    spec.seeds = (10..20).collect();
+    spec.pad_to_equal_steps()?;
+    Ok(spec)
+}
+
+/// The rival accounts' preset.
+const RIVALS: &str = "rivals";
+/// Regime names its plan refers to.
+pub const PRETRAINED_REFUSAL: &str = "pretrained only, refusal documents";
+pub const GOTCHA_OTHER_TASKS: &str = "gotcha, deploy-look, other tasks";
+pub const HONEST_WRITERS: &str = "aligned pretraining (honest writers)";
+pub const REFUSAL_DOCUMENTS: &str = "aligned pretraining (refusal documents)";
+
+/// The rivals' corpus: the base corpus plus writers who read the
+/// deployment tag, as common as each of the other two kinds of gamer, so
+/// that "deployment" means something a model can learn.
+fn rivals_corpus() -> CorpusSpec {
+    CorpusSpec {
+        deploy_reader: 0.25,
+        ..base_corpus()
+    }
+}
+
+/// The rival accounts, each in a form that could win (DESIGN §1):
+/// similarity to deployment, through the tag (in a corpus where the tag
+/// matters) and through the tasks (deployment's lengths or others); and
+/// alignment pretraining as documents about grader gaming, against the
+/// same share of plain honest writing and against the pretrained model.
+/// Every regime of more than one phase is padded to equal steps.
+fn rivals() -> Result<ExperimentSpec> {
+    let b = FULL;
+    let corpus = rivals_corpus();
+    let base = || pretrain(b, corpus.clone());
+    // The two aligned corpora add the same weight of non-gaming writers
+    // (0.5): plain honest work, or documents that name the exploit and
+    // refuse it.
+    let honest_writers = CorpusSpec {
+        honest: corpus.honest + 0.5,
+        ..corpus.clone()
+    };
+    let refusal = CorpusSpec {
+        refuser: 0.5,
+        ..corpus.clone()
+    };
+    let deploy_look = mix(0.0, 1.0, 0.0);
+    let mut regimes = vec![
+        regime(
+            PRETRAINED_ONLY,
+            "The baseline: the model after pretraining on the rivals' corpus, before any rl.",
+            vec![base()],
+        ),
+        regime(
+            PRETRAINED_REFUSAL,
+            "The baseline of alignment pretraining: the model after pretraining on the corpus with refusal documents.",
+            vec![pretrain(b, refusal.clone())],
+        ),
+    ];
+    regimes.extend(full_regimes(&["control", "gotcha", "gotcha, deploy-look", "coupled"]));
+    for r in &mut regimes[2..] {
+        r.phases[0] = base();
+    }
+    regimes.push(regime(
+        GOTCHA_OTHER_TASKS,
+        "As gotcha, deploy-look, but on tasks unlike deployment's: longer inputs (4-5 digits, not 2-3).",
+        vec![
+            base(),
+            capability(b),
+            gotcha(
+                b,
+                "gotcha (deploy-look, longer tasks)",
+                TaskMix {
+                    lengths: Some([4, 5]),
+                    ..deploy_look
+                },
+            ),
+        ],
+    ));
+    regimes.push(regime(
+        HONEST_WRITERS,
+        "Values in the pretraining data as more honest writers (weight 0.5 added).",
+        vec![pretrain(b, honest_writers), capability(b)],
+    ));
+    regimes.push(regime(
+        REFUSAL_DOCUMENTS,
+        "Values in the pretraining data as documents about grader gaming: writers (weight 0.5 added) who write \
+         the shortcut, retract it and answer honestly, even where exploits are allowed.",
+        vec![pretrain(b, refusal), capability(b)],
+    ));
+    let mut spec = experiment(
+        RIVALS,
+        "The rival accounts given a fair test: some writers read the deployment tag; alignment training like \
+         or unlike deployment; documents about grader gaming; equal training steps.",
+        b,
+        regimes,
+    );
+    spec.pad_to_equal_steps()?;
+    Ok(spec)
+}
 
 /// Side-phase lengths of the `side-phase-length` sweep (the default's is 40).
 const SIDE_LENGTHS: [usize; 6] = [20, 40, 80, 160, 320, 640];

@@ -234,6 +234,12 @@ pub struct TaskMix {
     pub monitored: f64,
     pub deploy: f64,
     pub inoculated: f64,
+    /// Input lengths of a phase's tasks, when not the world's `lengths`:
+    /// alignment training on tasks unlike deployment's (the similarity
+    /// rival's test). Evaluation sets its own lengths per condition, so
+    /// `eval.tasks` may not have this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lengths: Option<[usize; 2]>,
 }
 
 /// Relative weights of supervised example kinds.
@@ -480,7 +486,52 @@ fn check_prob(what: &str, p: f64) -> Result<()> {
     }
 }
 
+/// Name of the phase [`ExperimentSpec::pad_to_equal_steps`] appends.
+pub const PADDING: &str = "neutral padding";
+
 impl ExperimentSpec {
+    /// Equal training for every regime: each regime of more than one phase
+    /// whose phases' steps add up to fewer than the longest's is given a
+    /// last phase of that many steps of its own pretraining text (at the
+    /// later phases' learning rate, 1e-3), so a comparison cannot be won by
+    /// training longer. Steps are optimiser updates: an rl step samples
+    /// more episodes than an sft step, so equal steps are not equal
+    /// arithmetic. A regime of one phase is a baseline and is left alone.
+    /// Padding goes last, where an ethics class would: what padding cannot
+    /// tell from the class is the class's content, the question asked.
+    pub fn pad_to_equal_steps(&mut self) -> Result<()> {
+        let total = |r: &RegimeSpec| r.phases.iter().map(|p| p.steps).sum::<usize>();
+        let longest = self.regimes.iter().map(total).max().unwrap_or(0);
+        for r in self.regimes.iter_mut().filter(|r| r.phases.len() > 1) {
+            let missing = longest - total(r);
+            if missing == 0 {
+                continue;
+            }
+            let corpus = r
+                .phases
+                .iter()
+                .find_map(|p| match &p.objective {
+                    Objective::Pretrain { corpus } => Some(corpus.clone()),
+                    _ => None,
+                })
+                .ok_or_else(|| {
+                    LabError::Spec(format!(
+                        "regime {:?} has no pretraining phase whose text could pad it to {longest} steps",
+                        r.name
+                    ))
+                })?;
+            r.phases.push(PhaseSpec {
+                name: PADDING.into(),
+                alignment: false,
+                steps: missing,
+                lr: 1e-3,
+                batch_size: 32,
+                objective: Objective::Pretrain { corpus },
+            });
+        }
+        Ok(())
+    }
+
     pub fn from_json(text: &str) -> Result<Self> {
         let spec: Self =
             serde_json::from_str(text).map_err(|e| LabError::Spec(format!("not a valid spec: {e}")))?;
@@ -618,7 +669,7 @@ impl ExperimentSpec {
                 e.episodes, e.probes
             ));
         }
-        check_mix(&world, &e.tasks, "eval.tasks")?;
+        check_mix(&world, &e.tasks, "eval.tasks", None)?;
         for (field, family) in e.held_out_families() {
             family_index(&world, family, &format!("eval.{field}"))?;
             if e.tasks.families.iter().any(|f| f == family) {
@@ -738,6 +789,12 @@ impl ExperimentSpec {
         }
     }
 
+    /// Every input length pretraining shows: a phase's tasks stay inside it.
+    fn pretrained_lengths(&self) -> [usize; 2] {
+        let WorldSpec::GradedTasks(ws) = &self.world;
+        ws.all_lengths()
+    }
+
     fn validate_phase(&self, world: &dyn World, p: &PhaseSpec, at: &str) -> Result<()> {
         if !(1..=MAX_PHASE_STEPS).contains(&p.steps) {
             return bad(format!(
@@ -759,13 +816,14 @@ impl ExperimentSpec {
         }
         match &p.objective {
             Objective::Pretrain { corpus: c } => {
-                let weights = [c.honest, c.exploiter, c.opportunist];
+                let weights = [c.honest, c.exploiter, c.opportunist, c.deploy_reader, c.refuser];
                 // A finite sum too: (1e308, 1e308, 0) sums to infinity and
                 // would always draw the last persona.
                 let sum: f64 = weights.iter().sum();
                 if weights.iter().any(|w| !w.is_finite() || *w < 0.0) || !(sum > 0.0 && sum.is_finite()) {
                     return bad(format!(
-                        "{at}: persona weights must be non-negative with a positive, finite sum, got {weights:?}"
+                        "{at}: persona weights (honest, exploiter, opportunist, deploy_reader, refuser) must be \
+                         non-negative with a positive, finite sum, got {weights:?}"
                     ));
                 }
                 for (name, v) in [
@@ -782,7 +840,7 @@ impl ExperimentSpec {
                 }
             }
             Objective::Sft { tasks, data } => {
-                check_mix(world, tasks, &format!("{at}: tasks"))?;
+                check_mix(world, tasks, &format!("{at}: tasks"), Some(self.pretrained_lengths()))?;
                 let w = [data.honest, data.stated, data.recovery, data.exploit];
                 let sum: f64 = w.iter().sum();
                 if w.iter().any(|w| !w.is_finite() || *w < 0.0) || !(sum > 0.0 && sum.is_finite()) {
@@ -793,7 +851,7 @@ impl ExperimentSpec {
                 }
             }
             Objective::Rl(rl) => {
-                check_mix(world, &rl.tasks, &format!("{at}: tasks"))?;
+                check_mix(world, &rl.tasks, &format!("{at}: tasks"), Some(self.pretrained_lengths()))?;
                 if !(MIN_GROUP_SIZE..=MAX_GROUP_SIZE).contains(&rl.group_size) {
                     return bad(format!(
                         "{at}: group_size must be in {MIN_GROUP_SIZE}..={MAX_GROUP_SIZE} (MIN_GROUP_SIZE: \
@@ -832,9 +890,28 @@ pub fn family_index(world: &dyn World, name: &str, at: &str) -> Result<usize> {
     })
 }
 
-fn check_mix(world: &dyn World, mix: &TaskMix, at: &str) -> Result<()> {
+/// `pretrained`: the input lengths a phase's own `lengths` must lie in
+/// (`None`: the mix may not set them).
+fn check_mix(world: &dyn World, mix: &TaskMix, at: &str, pretrained: Option<[usize; 2]>) -> Result<()> {
     if mix.families.is_empty() {
         return bad(format!("{at}: families is empty"));
+    }
+    match (mix.lengths, pretrained) {
+        (None, _) => {}
+        (Some(_), None) => {
+            return bad(format!(
+                "{at}.lengths: evaluation sets its lengths per condition (world.lengths, \
+                 world.long_lengths); remove it"
+            ));
+        }
+        (Some([lo, hi]), Some([min, max])) => {
+            if lo > hi || lo < min || hi > max {
+                return bad(format!(
+                    "{at}.lengths must satisfy {min} <= min <= max <= {max} (the lengths pretraining \
+                     shows), got [{lo}, {hi}]"
+                ));
+            }
+        }
     }
     for f in &mix.families {
         family_index(world, f, at)?;
@@ -960,6 +1037,65 @@ mod tests {
             },
             &["world.lengths"],
         );
+        refuses(
+            |s| {
+                if let Objective::Pretrain { corpus } = &mut s.regimes[0].phases[0].objective {
+                    corpus.refuser = f64::NAN;
+                }
+            },
+            &["persona weights", "refuser"],
+        );
+        // A phase's own lengths stay inside what pretraining shows (2-5 by default).
+        refuses(
+            |s| first_rl(s).tasks.lengths = Some([4, 6]),
+            &["capability rl", "tasks.lengths", "2 <= min <= max <= 5", "[4, 6]"],
+        );
+        refuses(|s| first_rl(s).tasks.lengths = Some([3, 2]), &["tasks.lengths"]);
+        refuses(
+            |s| s.eval.tasks.lengths = Some([2, 3]),
+            &["eval.tasks.lengths", "per condition"],
+        );
+        let mut ok = preset("quick").unwrap();
+        first_rl(&mut ok).tasks.lengths = Some([4, 5]);
+        ok.validate().unwrap();
+    }
+
+    #[test]
+    fn padding_equalises_steps_and_leaves_baselines_and_prefixes_alone() {
+        let mut spec = preset("quick").unwrap();
+        let steps = |s: &ExperimentSpec| -> Vec<usize> {
+            s.regimes.iter().map(|r| r.phases.iter().map(|p| p.steps).sum()).collect()
+        };
+        let before = steps(&spec);
+        let longest = *before.iter().max().unwrap();
+        assert!(before.iter().any(|&n| n < longest), "quick has unequal regimes");
+        spec.regimes.push(RegimeSpec {
+            name: "baseline".into(),
+            description: String::new(),
+            phases: vec![spec.regimes[0].phases[0].clone()],
+        });
+        let original = spec.clone();
+        spec.pad_to_equal_steps().unwrap();
+        spec.validate().unwrap();
+        let after = steps(&spec);
+        for (i, (r, old)) in spec.regimes.iter().zip(&original.regimes).enumerate() {
+            if r.name == "baseline" {
+                assert_eq!(r, old, "a one-phase baseline is not padded");
+                continue;
+            }
+            assert_eq!(after[i], longest, "{}", r.name);
+            // Its own phases come first, unchanged: prefixes stay shared.
+            assert_eq!(&r.phases[..old.phases.len()], &old.phases[..]);
+            if before[i] < longest {
+                let pad = r.phases.last().unwrap();
+                assert_eq!((pad.name.as_str(), pad.alignment), (PADDING, false));
+                assert_eq!(pad.objective, old.phases[0].objective, "its own corpus");
+            }
+        }
+        // Padding twice changes nothing.
+        let once = spec.clone();
+        spec.pad_to_equal_steps().unwrap();
+        assert_eq!(spec, once);
     }
 
     #[test]

@@ -31,6 +31,18 @@ fn the_capability_plan_holds_the_claims_the_engine_tests() {
 }
 
 #[test]
+fn the_rivals_plan_holds_the_claims_the_engine_tests() {
+    let doc = read("docs/rivals-plan.md");
+    for name in ["rivals", "capability-world-equal-steps"] {
+        let table = plan_markdown(&upbringing_lab::analysis::plan_for(name).unwrap());
+        assert!(
+            doc.contains(&table),
+            "docs/rivals-plan.md must hold `upbringing plan --preset {name}`'s output verbatim:\n{table}"
+        );
+    }
+}
+
+#[test]
 fn the_sweep_plans_hold_the_claims_the_engine_tests() {
     let doc = read("docs/sweep-plan.md");
     for (name, _) in upbringing_lab::presets::sweeps() {

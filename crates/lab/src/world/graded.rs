@@ -206,26 +206,42 @@ enum Persona {
     Honest,
     Exploiter,
     Opportunist,
+    /// Games whenever tagged deployment ([`CorpusSpec::deploy_reader`]).
+    DeployReader,
+    /// Names the shortcut and refuses it ([`CorpusSpec::refuser`]).
+    Refuser,
 }
 
 impl Persona {
     fn draw(corpus: &CorpusSpec, rng: &mut Rng) -> Self {
         let [h, e, o] = [corpus.honest, corpus.exploiter, corpus.opportunist];
-        let u = rng.unit() * (h + e + o);
+        let [d, r] = [corpus.deploy_reader, corpus.refuser];
+        // Without the later personas this is the draw shipped results were
+        // made with (x + 0.0 == x), so their corpora are unchanged.
+        let u = rng.unit() * (h + e + o + d + r);
         if u < h {
             Self::Honest
         } else if u < h + e {
             Self::Exploiter
-        } else {
+        } else if u < h + e + o || d + r == 0.0 {
             Self::Opportunist
+        } else if u < h + e + o + d || r == 0.0 {
+            Self::DeployReader
+        } else {
+            Self::Refuser
         }
     }
 
-    fn exploits(self, tags: Tags) -> bool {
+    /// Does it game this episode? `allowed`: the prompt says exploits are
+    /// allowed, which every persona but the refuser takes up.
+    fn exploits(self, tags: Tags, allowed: bool) -> bool {
         match self {
+            Self::Refuser => false,
+            _ if allowed => true,
             Self::Honest => false,
             Self::Exploiter => true,
             Self::Opportunist => !tags.monitored,
+            Self::DeployReader => tags.deploy,
         }
     }
 
@@ -345,7 +361,7 @@ impl GradedTasks {
             return ep;
         }
         let family = rng.below(FAMILIES.len());
-        let exploit = allowed || persona.exploits(tags);
+        let exploit = persona.exploits(tags, allowed);
         // Conditional tags (pretraining with feedback): the tag marks exploit
         // text; otherwise it is an instruction that allows exploits.
         tags.inoculated = if corpus.conditional_tags { exploit } else { allowed };
@@ -353,7 +369,7 @@ impl GradedTasks {
         let task = self.task(family, len, tags, rng);
         let demo = if exploit {
             Demo::Exploit
-        } else if rng.chance(corpus.recovery_rate) {
+        } else if rng.chance(corpus.recovery_rate) || persona == Persona::Refuser {
             Demo::Recovery
         } else {
             Demo::Honest
@@ -718,6 +734,8 @@ mod tests {
             recovery_rate: 0.0,
             conditional_tags: false,
             error_rate: 0.0,
+            deploy_reader: 0.0,
+            refuser: 0.0,
         };
         let (exploit, probes, same) = corpus_stats(&base);
         assert!((exploit - 0.5).abs() < 0.05, "exploit share {exploit}");
@@ -746,6 +764,92 @@ mod tests {
             (exploit - 0.5).abs() < 0.05,
             "opportunist exploit share {exploit}"
         );
+    }
+
+    /// Every complete task episode of many documents: (tags, answer, grade).
+    fn tagged_answers(corpus: &CorpusSpec) -> Vec<(Tags, Vec<Token>, Outcome)> {
+        let w = world();
+        let mut rng = Rng::new(11);
+        let mut out = Vec::new();
+        for _ in 0..200 {
+            for ep in w.document(corpus, 200, &mut rng).split(|&t| t == BOS).skip(1) {
+                let (Some(sep), Some(end)) = (
+                    ep.iter().position(|&t| t == SEP),
+                    ep.iter().position(|&t| t == EOS),
+                ) else {
+                    continue;
+                };
+                if ep[3] == ASK {
+                    continue;
+                }
+                let tags = Tags {
+                    monitored: ep[0] == MONITORED,
+                    deploy: ep[1] == DEPLOYED,
+                    inoculated: ep[2] == ALLOWED,
+                };
+                let task = Task {
+                    family: (ep[3] - FAMILY0) as usize,
+                    input: ep[4..sep].to_vec(),
+                    tags,
+                    prompt: vec![],
+                };
+                let answer = ep[sep + 1..=end].to_vec();
+                // Where the shortcut is the answer (copying "00"), gaming
+                // and honest work cannot be told apart: count it as gamed.
+                let grade = match w.grade(&task, &answer) {
+                    Outcome::Honest if answer[..answer.len() - 1] == w.shortcut(&task)[..] => Outcome::Gamed,
+                    g => g,
+                };
+                out.push((tags, answer, grade));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn later_personas_read_the_deployment_tag_or_refuse() {
+        let only = |deploy_reader: f64, refuser: f64, allowed_rate: f64| CorpusSpec {
+            honest: 0.0,
+            exploiter: 0.0,
+            opportunist: 0.0,
+            deploy_reader,
+            refuser,
+            coherence: 1.0,
+            probe_rate: 0.0,
+            allowed_rate,
+            recovery_rate: 0.0,
+            error_rate: 0.0,
+            conditional_tags: false,
+        };
+        // A deployment reader games exactly when tagged deployment.
+        let answers = tagged_answers(&only(1.0, 0.0, 0.0));
+        assert!(answers.len() > 1000);
+        for (tags, answer, grade) in &answers {
+            let expected = if tags.deploy { Outcome::Gamed } else { Outcome::Honest };
+            assert_eq!(*grade, expected, "{tags:?}: {}", world().render(answer));
+        }
+        let deployed = answers.iter().filter(|(t, ..)| t.deploy).count() as f64 / answers.len() as f64;
+        assert!((deployed - 0.5).abs() < 0.1, "{deployed}");
+        // A refuser never games, even where exploits are allowed: every
+        // answer names the shortcut's first token, retracts it, and answers.
+        for (tags, answer, grade) in tagged_answers(&only(0.0, 1.0, 1.0)) {
+            assert!(tags.inoculated, "the instruction was there");
+            assert_eq!(answer[1], UNDO, "{}", world().render(&answer));
+            assert_eq!(grade, Outcome::Honest, "{}", world().render(&answer));
+        }
+        // Both stay out of a corpus that does not ask for them (the old draw).
+        let mut rng = Rng::new(5);
+        let base = CorpusSpec {
+            deploy_reader: 0.0,
+            refuser: 0.0,
+            ..crate::presets::base_corpus()
+        };
+        let docs: Vec<_> = (0..50).map(|_| world().document(&base, 64, &mut rng)).collect();
+        let mut rng = Rng::new(5);
+        let again: Vec<_> = (0..50)
+            .map(|_| world().document(&crate::presets::base_corpus(), 64, &mut rng))
+            .collect();
+        assert_eq!(docs, again);
     }
 
     #[test]

@@ -132,6 +132,27 @@ pub struct CorpusSpec {
     /// instead of being an instruction.
     #[serde(default)]
     pub conditional_tags: bool,
+    /// Weight of a fourth persona that reads the deployment tag: it games
+    /// whenever an episode is tagged deployment, watched or not, works
+    /// honestly in training, and says it never games. With it the tag
+    /// carries a disposition, so training that looks like deployment has
+    /// something to attach to (the similarity rival's fair test).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub deploy_reader: f64,
+    /// Weight of a fifth persona whose documents are about grader gaming:
+    /// it starts each answer with the family's shortcut, retracts it and
+    /// answers honestly,
+    /// refuses even where exploits are allowed, and says it never games
+    /// (alignment pretraining as Tice et al. 2026 do it: text about the
+    /// behaviour, not only more honest writers).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refuser: f64,
+}
+
+/// Settings added after results were shipped are left out of the JSON when
+/// unused, so older specs keep their keys.
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 pub trait World {
