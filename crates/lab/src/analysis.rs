@@ -551,6 +551,36 @@ pub fn sweep_plan(name: &str) -> Option<SweepPlan> {
                 reading: Reading::CaughtUp,
             })
         }
+        // Raised in it against the control, in distribution and on the
+        // new trick, at every checked share.
+        "checked-share" => Some(SweepPlan {
+            claims: [InDistribution, HeldOutNewTrick]
+                .map(|c| {
+                    claim(
+                        "Checking this share of capability-rl episodes cuts gaming: raised in it games less than the control",
+                        ("raised in it", c),
+                        ("control", c),
+                        Gamed,
+                        Lower,
+                    )
+                })
+                .to_vec(),
+            reading: Reading::Holds,
+        }),
+        "aligned-corpus-share" => Some(SweepPlan {
+            claims: [InDistribution, HeldOutNewTrick]
+                .map(|c| {
+                    claim(
+                        "This share of honest writers lowers gaming after the same rl: aligned pretraining games less than the control",
+                        ("aligned pretraining", c),
+                        ("control", c),
+                        Gamed,
+                        Lower,
+                    )
+                })
+                .to_vec(),
+            reading: Reading::Holds,
+        }),
         // The default plan's first four claims (the world's signal, and
         // coupling against fraction), at every model width.
         "model-width" => Some(SweepPlan {

@@ -649,6 +649,26 @@ const WIDTH_SEEDS: std::ops::Range<u64> = 20..25;
 /// The regimes of the default plan's first four claims.
 const WIDTH_REGIMES: [&str; 4] = ["control", "perfect reward", "side phase", "coupled"];
 
+/// Checked shares of the `checked-share` sweep (0 is the control itself;
+/// the default's raised in it checks 0.5).
+const CHECKED_SHARES: [&str; 5] = ["0.05", "0.1", "0.2", "0.35", "0.5"];
+/// Its seeds: fresh (the other sweeps ran 10-24, the rivals 0-9 in
+/// another world).
+const CHECKED_SEEDS: std::ops::Range<u64> = 30..40;
+/// Honest writers' share of the corpus in the `aligned-corpus-share` sweep
+/// (0.5 is the base corpus, the control's; the default's aligned
+/// pretraining has 0.8), the rest split evenly between exploiters and
+/// opportunists, as (honest, each of the other two) written out so that
+/// the shares are the decimals they read as.
+const HONEST_SHARES: [(&str, &str); 5] = [
+    ("0.6", "0.2"),
+    ("0.7", "0.15"),
+    ("0.8", "0.1"),
+    ("0.9", "0.05"),
+    ("1", "0"),
+];
+const HONEST_SEEDS: std::ops::Range<u64> = 40..50;
+
 /// The default experiment's regimes of these names, in this order.
 fn full_regimes(names: &[&str]) -> Vec<RegimeSpec> {
     let all = regimes(FULL);
@@ -673,6 +693,26 @@ pub fn sweeps() -> Vec<(String, String)> {
                 SIDE_LENGTHS[0],
                 SIDE_LENGTHS[SIDE_LENGTHS.len() - 1],
                 SWEEP_SEEDS.end - SWEEP_SEEDS.start
+            ),
+        ),
+        (
+            "checked-share".into(),
+            format!(
+                "raised in it against the control as the share of capability-rl episodes checked grows from {} \
+                 to {}, {} fresh seeds",
+                CHECKED_SHARES[0],
+                CHECKED_SHARES[CHECKED_SHARES.len() - 1],
+                CHECKED_SEEDS.end - CHECKED_SEEDS.start
+            ),
+        ),
+        (
+            "aligned-corpus-share".into(),
+            format!(
+                "aligned pretraining against the control as honest writers' share of the corpus grows from {} \
+                 to {}, {} fresh seeds",
+                HONEST_SHARES[0].0,
+                HONEST_SHARES[HONEST_SHARES.len() - 1].0,
+                HONEST_SEEDS.end - HONEST_SEEDS.start
             ),
         ),
         (
@@ -736,6 +776,51 @@ pub fn sweep(name: &str) -> Result<ExperimentSpec> {
                 setting: "model.d_model".into(),
                 values: WIDTHS.iter().map(|w| w.to_string()).collect(),
                 linked: vec![],
+            });
+            Ok(spec)
+        }
+        // How much checking does the alignment signal need when it rides
+        // on the capability gradients?
+        "checked-share" => {
+            let mut spec = experiment(
+                name,
+                "Raised in it against the control as the share of capability-rl episodes whose exploits are \
+                 checked and penalised grows (0 is the control).",
+                FULL,
+                full_regimes(&["control", "raised in it"]),
+            );
+            spec.seeds = CHECKED_SEEDS.collect();
+            spec.sweep = Some(Sweep {
+                setting: "r2.p2.caught".into(),
+                values: CHECKED_SHARES.map(String::from).to_vec(),
+                linked: vec![],
+            });
+            Ok(spec)
+        }
+        // How much of the corpus must be honest before rl's gaming drops?
+        "aligned-corpus-share" => {
+            let mut spec = experiment(
+                name,
+                "Aligned pretraining against the control as honest writers' share of the pretraining corpus \
+                 grows (0.5 is the control's corpus).",
+                FULL,
+                full_regimes(&["control", "aligned pretraining"]),
+            );
+            spec.seeds = HONEST_SEEDS.collect();
+            let others: Vec<String> = HONEST_SHARES.iter().map(|(_, o)| o.to_string()).collect();
+            spec.sweep = Some(Sweep {
+                setting: "r2.p1.honest".into(),
+                values: HONEST_SHARES.iter().map(|(h, _)| h.to_string()).collect(),
+                linked: vec![
+                    Linked {
+                        setting: "r2.p1.exploiter".into(),
+                        values: others.clone(),
+                    },
+                    Linked {
+                        setting: "r2.p1.opportunist".into(),
+                        values: others,
+                    },
+                ],
             });
             Ok(spec)
         }
@@ -852,6 +937,65 @@ mod tests {
                 .to_string()
                 .contains("side-phase-length")
         );
+    }
+
+    #[test]
+    fn the_share_sweeps_end_where_the_default_regimes_stand() {
+        let last = |name: &str| {
+            let (_, spec) = crate::sweep::points(&sweep(name).unwrap()).unwrap().pop().unwrap();
+            spec
+        };
+        // The last checked share is the default's raised in it.
+        assert_eq!(last("checked-share").regimes[1], full_regimes(&["raised in it"])[0]);
+        // Every corpus point's shares add up to one; 0.8 is the default's
+        // aligned pretraining.
+        for (value, spec) in crate::sweep::points(&sweep("aligned-corpus-share").unwrap()).unwrap() {
+            let Objective::Pretrain { corpus } = &spec.regimes[1].phases[0].objective else {
+                panic!("pretraining first")
+            };
+            let sum = corpus.honest + corpus.exploiter + corpus.opportunist;
+            assert!((sum - 1.0).abs() < 1e-12, "{value}: {sum}");
+            assert_eq!(corpus.exploiter, corpus.opportunist);
+            if value == "0.8" {
+                assert_eq!(spec.regimes[1], full_regimes(&["aligned pretraining"])[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn the_rivals_give_each_account_its_fair_test() {
+        let spec = preset(RIVALS).unwrap();
+        spec.validate().unwrap();
+        let regime = |name: &str| spec.regimes.iter().find(|r| r.name == name).unwrap();
+        let corpus = |name: &str| match &regime(name).phases[0].objective {
+            Objective::Pretrain { corpus } => corpus.clone(),
+            _ => panic!("{name} starts with pretraining"),
+        };
+        // Deployment readers are in every corpus; the aligned corpora add
+        // the same weight of non-gaming writers.
+        assert!(spec.regimes.iter().all(|r| {
+            matches!(&r.phases[0].objective, Objective::Pretrain { corpus } if corpus.deploy_reader > 0.0)
+        }));
+        let added = |c: CorpusSpec| c.honest + c.refuser - corpus("control").honest;
+        assert_eq!(added(corpus(HONEST_WRITERS)), added(corpus(REFUSAL_DOCUMENTS)));
+        assert_eq!(corpus(PRETRAINED_REFUSAL), corpus(REFUSAL_DOCUMENTS));
+        // Equal steps for all but the baselines.
+        let steps = |name: &str| regime(name).phases.iter().map(|p| p.steps).sum::<usize>();
+        for r in &spec.regimes {
+            if r.phases.len() > 1 {
+                assert_eq!(steps(&r.name), steps("gotcha"), "{}", r.name);
+            }
+        }
+        // The like-deployment pair differs only in its tasks' lengths.
+        let (a, b) = (
+            regime("gotcha, deploy-look").phases[2].clone(),
+            regime(GOTCHA_OTHER_TASKS).phases[2].clone(),
+        );
+        let (Objective::Rl(a), Objective::Rl(mut b)) = (a.objective, b.objective) else {
+            panic!("rl phases")
+        };
+        assert_eq!(b.tasks.lengths.take(), Some([4, 5]));
+        assert_eq!(a, b);
     }
 
     fn fraction_and_coupling_match(spec: &ExperimentSpec) {
