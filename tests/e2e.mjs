@@ -300,6 +300,24 @@ await check('capability world: its shipped results are fetched when the preset i
   await page.selectOption('#preset', 'capability-world');
   await page.waitForFunction(() => [...document.querySelectorAll('#heatmap th.regime')].some((t) => t.textContent.includes('pretrained only')), null, { timeout: 60_000 });
   assert.equal(await page.$$eval('#heatmap td.heat', (c) => c.length), 7 * 9, '7 regimes x 9 conditions, no run');
+  // The rivals' shipped results likewise (9 regimes, two of them baselines).
+  await page.selectOption('#preset', 'rivals');
+  await page.waitForFunction(() => [...document.querySelectorAll('#heatmap th.regime')].some((t) => t.textContent.includes('refusal documents')), null, { timeout: 60_000 });
+  assert.equal(await page.$$eval('#heatmap td.heat', (c) => c.length), 9 * 9, '9 regimes x 9 conditions, no run');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+await check('design: one button pads every regime to equal steps, and the shipped results stop answering', async () => {
+  const { page, errors } = await openPage('?backend=cpu&preset=ethics-class');
+  await page.waitForSelector('#heatmap td.heat', { timeout: 60_000 });
+  await page.click('#design summary');
+  assert.equal(await page.isDisabled('#equal-steps'), false, 'control trains 40 steps fewer than the ethics class');
+  await page.click('#equal-steps');
+  await page.waitForFunction(() => [...document.querySelectorAll('.regime-card .phases button')].some((b) => b.textContent.includes('neutral padding')));
+  assert.equal(await page.isDisabled('#equal-steps'), true, 'nothing left to pad');
+  assert.equal(await page.$$eval('#heatmap td.heat', (c) => c.length), 0, 'the padded control has no shipped results');
+  assert.match(page.url(), /spec=/, 'the link carries the padded design');
   assert.deepEqual(errors, []);
   await page.close();
 });

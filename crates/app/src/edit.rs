@@ -26,6 +26,9 @@ pub enum Edit {
     MovePhase(usize, usize, isize),
     SetPhase(usize, usize, PhaseField, String),
     Set(SpecField, String),
+    /// Pad every regime of more than one phase to the longest regime's
+    /// steps with neutral pretraining text (`ExperimentSpec::pad_to_equal_steps`).
+    PadToEqualSteps,
     /// The whole spec as JSON (the page's "edit as JSON" box).
     ReplaceJson(String),
 }
@@ -89,6 +92,7 @@ pub fn apply(spec: &ExperimentSpec, edit: &Edit) -> Result<ExperimentSpec, Strin
             field.set(&mut reg.phases[*p], text)?;
         }
         Edit::Set(field, text) => field.set(&mut s, text)?,
+        Edit::PadToEqualSteps => s.pad_to_equal_steps().map_err(|e| e.to_string())?,
         Edit::ReplaceJson(_) => unreachable!("handled above"),
     }
     s.validate().map_err(|e| e.to_string())?;
@@ -144,6 +148,19 @@ mod tests {
         assert_eq!(swapped.regimes[0].phases[1].name, "ethics class");
         let removed = apply(&added, &Edit::RemovePhase(0, 2)).unwrap();
         assert_eq!(removed, s);
+    }
+
+    #[test]
+    fn padding_to_equal_steps_is_one_edit() {
+        let s = quick();
+        let padded = apply(&s, &Edit::PadToEqualSteps).unwrap();
+        let steps = |s: &ExperimentSpec| -> Vec<usize> {
+            s.regimes.iter().map(|r| r.phases.iter().map(|p| p.steps).sum()).collect()
+        };
+        let longest = *steps(&s).iter().max().unwrap();
+        assert!(steps(&s).iter().any(|&n| n < longest));
+        assert!(steps(&padded).iter().all(|&n| n == longest));
+        assert_eq!(apply(&padded, &Edit::PadToEqualSteps).unwrap(), padded);
     }
 
     #[test]

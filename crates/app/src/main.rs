@@ -139,7 +139,7 @@ mod page {
     /// for every visit. An exercise fetches its own sources besides.
     const PRECOMPUTED: [&str; 2] = ["default", "quick"];
     /// Shipped results fetched only when their preset is shown.
-    const ON_REQUEST: [&str; 1] = ["capability-world"];
+    const ON_REQUEST: [&str; 3] = ["capability-world", "capability-world-equal-steps", "rivals"];
 
     /// Where the worker and the precomputed results are: `v/<content hash>/`
     /// in a built site (`scripts/env.sh`'s `version_assets` names it in

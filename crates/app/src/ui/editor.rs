@@ -143,6 +143,12 @@ pub fn editor(props: &EditorProps) -> Html {
             }
         })
     };
+    // Off where every regime already trains as long as the longest (or
+    // where padding is refused, which the edit would say).
+    let unequal = {
+        let mut padded = p.spec.clone();
+        padded.pad_to_equal_steps().is_ok_and(|()| padded != p.spec)
+    };
     html! {
         <details id="design" open={p.edited() || p.rules.exercise.is_some()}>
             <summary>{ "Design the experiment" }{ if p.edited() { " (edited: the link shares your version)" } else { "" } }</summary>
@@ -151,6 +157,12 @@ pub fn editor(props: &EditorProps) -> Html {
             { super::explain::what_is("design", super::explain::DESIGN) }
             <div class="spec-fields">{ for spec_fields }</div>
             <div class="regimes">{ for regimes }</div>
+            <div class="controls">
+                <button class="secondary" id="equal-steps" disabled={locked || !unequal} onclick={click(Edit::PadToEqualSteps)}
+                    title="End every regime that trains fewer steps than the longest with neutral steps of its own pretraining text, so that no comparison is won by training longer">
+                    { "Pad to equal steps" }
+                </button>
+            </div>
             { p.edit_error.as_ref().map(|e| html! { <p id="edit-error" class="error" role="alert">{ format!("Not changed: {e}") }</p> }).unwrap_or_default() }
             if !rules.hides(Control::Json) {
                 <div class="controls">
