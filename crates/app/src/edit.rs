@@ -155,7 +155,10 @@ mod tests {
         let s = quick();
         let padded = apply(&s, &Edit::PadToEqualSteps).unwrap();
         let steps = |s: &ExperimentSpec| -> Vec<usize> {
-            s.regimes.iter().map(|r| r.phases.iter().map(|p| p.steps).sum()).collect()
+            s.regimes
+                .iter()
+                .map(|r| r.phases.iter().map(|p| p.steps).sum())
+                .collect()
         };
         let longest = *steps(&s).iter().max().unwrap();
         assert!(steps(&s).iter().any(|&n| n < longest));

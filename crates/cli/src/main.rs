@@ -364,13 +364,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Plan { preset, sweep: None } => {
             let name = preset.unwrap_or_else(|| "default".into());
-            let plan = analysis::plan_for(&name)
-                .ok_or_else(|| {
-                    format!(
-                        "no pre-registered plan for {name:?} (default, capability-world, \
+            let plan = analysis::plan_for(&name).ok_or_else(|| {
+                format!(
+                    "no pre-registered plan for {name:?} (default, capability-world, \
                          capability-world-equal-steps, rivals)"
-                    )
-                })?;
+                )
+            })?;
             print!("{}", analysis::plan_markdown(&plan));
         }
         Command::Plan {

@@ -301,10 +301,12 @@ pub fn capability_plan() -> Vec<Comparison> {
 /// documents about gaming, in the base model and after the same rl.
 /// Written before the run; never edited after it.
 pub fn rivals_plan() -> Vec<Comparison> {
+    use crate::presets::{
+        GOTCHA_OTHER_TASKS, HONEST_WRITERS, PRETRAINED_ONLY, PRETRAINED_REFUSAL, REFUSAL_DOCUMENTS,
+    };
     use Condition::*;
     use Metric::*;
     use Prediction::*;
-    use crate::presets::{GOTCHA_OTHER_TASKS, HONEST_WRITERS, PRETRAINED_ONLY, PRETRAINED_REFUSAL, REFUSAL_DOCUMENTS};
     vec![
         claim(
             "The deployment tag carries a disposition here: the control games more in deployment than unwatched in training",

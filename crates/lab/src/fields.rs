@@ -155,10 +155,11 @@ impl PhaseField {
             (Self::Monitored, Objective::Rl(rl)) => num(rl.tasks.monitored),
             (Self::Deploy, Objective::Rl(rl)) => num(rl.tasks.deploy),
             (Self::Inoculated, Objective::Rl(rl)) => num(rl.tasks.inoculated),
-            (
-                Self::TaskLengths,
-                Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. }),
-            ) => Some(tasks.lengths.map_or(String::new(), |[lo, hi]| format!("{lo}-{hi}"))),
+            (Self::TaskLengths, Objective::Sft { tasks, .. } | Objective::Rl(RlSpec { tasks, .. })) => Some(
+                tasks
+                    .lengths
+                    .map_or(String::new(), |[lo, hi]| format!("{lo}-{hi}")),
+            ),
             (Self::Grader, Objective::Rl(rl)) => Some(grader_name(rl.grader).into()),
             (Self::ExploitPenalty, Objective::Rl(rl)) => num(rl.exploit_penalty),
             (Self::CheckedShare, Objective::Rl(rl)) => num(rl.checked_share),
@@ -219,7 +220,9 @@ impl PhaseField {
                     }
                     Self::Monitored => tasks.monitored = float()?,
                     Self::Deploy => tasks.deploy = float()?,
-                    Self::TaskLengths => tasks.lengths = lengths(text).map_err(|e| format!("{label}: {e}"))?,
+                    Self::TaskLengths => {
+                        tasks.lengths = lengths(text).map_err(|e| format!("{label}: {e}"))?
+                    }
                     _ => tasks.inoculated = float()?,
                 }
             }

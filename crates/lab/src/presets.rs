@@ -532,9 +532,10 @@ const CAPABILITY_EQUAL: &str = "capability-world-equal-steps";
 fn capability_equal_steps() -> Result<ExperimentSpec> {
     let mut spec = capability_world();
     spec.name = CAPABILITY_EQUAL.into();
-    spec.description = "The capability world's control, ethics class and raised in it at equal training steps: \
+    spec.description =
+        "The capability world's control, ethics class and raised in it at equal training steps: \
                         the shorter regimes end with neutral pretraining text."
-        .into();
+            .into();
     spec.regimes = full_regimes(&["control", "ethics class", "raised in it"]);
     spec.seeds = (10..20).collect();
     spec.pad_to_equal_steps()?;
@@ -593,7 +594,12 @@ fn rivals() -> Result<ExperimentSpec> {
             vec![pretrain(b, refusal.clone())],
         ),
     ];
-    regimes.extend(full_regimes(&["control", "gotcha", "gotcha, deploy-look", "coupled"]));
+    regimes.extend(full_regimes(&[
+        "control",
+        "gotcha",
+        "gotcha, deploy-look",
+        "coupled",
+    ]));
     for r in &mut regimes[2..] {
         r.phases[0] = base();
     }
@@ -942,11 +948,17 @@ mod tests {
     #[test]
     fn the_share_sweeps_end_where_the_default_regimes_stand() {
         let last = |name: &str| {
-            let (_, spec) = crate::sweep::points(&sweep(name).unwrap()).unwrap().pop().unwrap();
+            let (_, spec) = crate::sweep::points(&sweep(name).unwrap())
+                .unwrap()
+                .pop()
+                .unwrap();
             spec
         };
         // The last checked share is the default's raised in it.
-        assert_eq!(last("checked-share").regimes[1], full_regimes(&["raised in it"])[0]);
+        assert_eq!(
+            last("checked-share").regimes[1],
+            full_regimes(&["raised in it"])[0]
+        );
         // Every corpus point's shares add up to one; 0.8 is the default's
         // aligned pretraining.
         for (value, spec) in crate::sweep::points(&sweep("aligned-corpus-share").unwrap()).unwrap() {

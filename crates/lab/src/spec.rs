@@ -840,7 +840,12 @@ impl ExperimentSpec {
                 }
             }
             Objective::Sft { tasks, data } => {
-                check_mix(world, tasks, &format!("{at}: tasks"), Some(self.pretrained_lengths()))?;
+                check_mix(
+                    world,
+                    tasks,
+                    &format!("{at}: tasks"),
+                    Some(self.pretrained_lengths()),
+                )?;
                 let w = [data.honest, data.stated, data.recovery, data.exploit];
                 let sum: f64 = w.iter().sum();
                 if w.iter().any(|w| !w.is_finite() || *w < 0.0) || !(sum > 0.0 && sum.is_finite()) {
@@ -851,7 +856,12 @@ impl ExperimentSpec {
                 }
             }
             Objective::Rl(rl) => {
-                check_mix(world, &rl.tasks, &format!("{at}: tasks"), Some(self.pretrained_lengths()))?;
+                check_mix(
+                    world,
+                    &rl.tasks,
+                    &format!("{at}: tasks"),
+                    Some(self.pretrained_lengths()),
+                )?;
                 if !(MIN_GROUP_SIZE..=MAX_GROUP_SIZE).contains(&rl.group_size) {
                     return bad(format!(
                         "{at}: group_size must be in {MIN_GROUP_SIZE}..={MAX_GROUP_SIZE} (MIN_GROUP_SIZE: \
@@ -1064,7 +1074,10 @@ mod tests {
     fn padding_equalises_steps_and_leaves_baselines_and_prefixes_alone() {
         let mut spec = preset("quick").unwrap();
         let steps = |s: &ExperimentSpec| -> Vec<usize> {
-            s.regimes.iter().map(|r| r.phases.iter().map(|p| p.steps).sum()).collect()
+            s.regimes
+                .iter()
+                .map(|r| r.phases.iter().map(|p| p.steps).sum())
+                .collect()
         };
         let before = steps(&spec);
         let longest = *before.iter().max().unwrap();

@@ -825,7 +825,11 @@ mod tests {
         let answers = tagged_answers(&only(1.0, 0.0, 0.0));
         assert!(answers.len() > 1000);
         for (tags, answer, grade) in &answers {
-            let expected = if tags.deploy { Outcome::Gamed } else { Outcome::Honest };
+            let expected = if tags.deploy {
+                Outcome::Gamed
+            } else {
+                Outcome::Honest
+            };
             assert_eq!(*grade, expected, "{tags:?}: {}", world().render(answer));
         }
         let deployed = answers.iter().filter(|(t, ..)| t.deploy).count() as f64 / answers.len() as f64;
@@ -846,7 +850,10 @@ mod tests {
             all.extend(world().document(&crate::presets::base_corpus(), 64, &mut rng));
         }
         let text = world().render(&all);
-        assert_eq!(format!("{:016x}", crate::spec::fnv1a(text.as_bytes())), "bca35f2b1d7b2e1c");
+        assert_eq!(
+            format!("{:016x}", crate::spec::fnv1a(text.as_bytes())),
+            "bca35f2b1d7b2e1c"
+        );
     }
 
     #[test]
