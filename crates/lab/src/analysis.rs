@@ -584,8 +584,8 @@ pub fn sweep_plan(name: &str) -> Option<SweepPlan> {
             reading: Reading::Holds,
         }),
         // The default plan's first four claims (the world's signal, and
-        // coupling against fraction), at every model width.
-        "model-width" => Some(SweepPlan {
+        // coupling against fraction), at every model width and depth.
+        "model-width" | "model-depth" => Some(SweepPlan {
             claims: default_plan().into_iter().take(4).collect(),
             reading: Reading::Holds,
         }),

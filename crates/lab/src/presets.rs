@@ -654,6 +654,11 @@ const WIDTHS: [usize; 4] = [32, 64, 128, 256];
 const WIDTH_SEEDS: std::ops::Range<u64> = 20..25;
 /// The regimes of the default plan's first four claims.
 const WIDTH_REGIMES: [&str; 4] = ["control", "perfect reward", "side phase", "coupled"];
+/// Layer counts of the `model-depth` sweep (the default's is 2), at the
+/// default's width; the same regimes as `model-width`.
+const DEPTHS: [usize; 4] = [1, 2, 3, 4];
+/// Its seeds: fresh, five as for width.
+const DEPTH_SEEDS: std::ops::Range<u64> = 25..30;
 
 /// Checked shares of the `checked-share` sweep (0 is the control itself;
 /// the default's raised in it checks 0.5).
@@ -699,6 +704,16 @@ pub fn sweeps() -> Vec<(String, String)> {
                 SIDE_LENGTHS[0],
                 SIDE_LENGTHS[SIDE_LENGTHS.len() - 1],
                 SWEEP_SEEDS.end - SWEEP_SEEDS.start
+            ),
+        ),
+        (
+            "model-depth".into(),
+            format!(
+                "{} at {} to {} layers (d_model 64), {} fresh seeds",
+                WIDTH_REGIMES.join(", "),
+                DEPTHS[0],
+                DEPTHS[DEPTHS.len() - 1],
+                DEPTH_SEEDS.end - DEPTH_SEEDS.start
             ),
         ),
         (
@@ -781,6 +796,23 @@ pub fn sweep(name: &str) -> Result<ExperimentSpec> {
             spec.sweep = Some(Sweep {
                 setting: "model.d_model".into(),
                 values: WIDTHS.iter().map(|w| w.to_string()).collect(),
+                linked: vec![],
+            });
+            Ok(spec)
+        }
+        // Depth, the other half of scale, at the default's width.
+        "model-depth" => {
+            let mut spec = experiment(
+                name,
+                "The world's signal and coupling against fraction as the model deepens (1 to 4 layers, \
+                 d_model 64, 4 heads).",
+                FULL,
+                full_regimes(&WIDTH_REGIMES),
+            );
+            spec.seeds = DEPTH_SEEDS.collect();
+            spec.sweep = Some(Sweep {
+                setting: "model.n_layers".into(),
+                values: DEPTHS.iter().map(|d| d.to_string()).collect(),
                 linked: vec![],
             });
             Ok(spec)
