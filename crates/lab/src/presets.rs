@@ -749,118 +749,109 @@ pub fn sweeps() -> Vec<(String, String)> {
     ]
 }
 
+/// A shipped sweep: the default experiment's `regimes` at full budgets on
+/// `seeds`, with `setting` swept over `values` and `linked` moving with it.
+fn shipped_sweep(
+    name: &str,
+    description: &str,
+    regimes: &[&str],
+    seeds: std::ops::Range<u64>,
+    setting: &str,
+    values: Vec<String>,
+    linked: Vec<Linked>,
+) -> ExperimentSpec {
+    let mut spec = experiment(name, description, FULL, full_regimes(regimes));
+    spec.seeds = seeds.collect();
+    spec.sweep = Some(Sweep {
+        setting: setting.into(),
+        values,
+        linked,
+    });
+    spec
+}
+
+/// `values` written as a sweep writes them.
+fn texts<T: ToString>(values: &[T]) -> Vec<String> {
+    values.iter().map(T::to_string).collect()
+}
+
 /// A shipped sweep by name.
 pub fn sweep(name: &str) -> Result<ExperimentSpec> {
+    let linked = |setting: &str, values: Vec<String>| Linked {
+        setting: setting.into(),
+        values,
+    };
     match name {
         // Does a longer side phase catch up with coupling? At each length L
         // the coupled regime gets the same checked episodes: b.rl + L steps
         // with a share L / (b.rl + L) checked, as in the default's pair.
         "side-phase-length" => {
-            let mut spec = experiment(
+            let text = |f: &dyn Fn(usize) -> String| SIDE_LENGTHS.iter().map(|&l| f(l)).collect();
+            Ok(shipped_sweep(
                 name,
                 "Fraction against coupling as the side phase grows: side phase (capability rl, then L \
                  penalised steps) against coupled (the same checked episodes spread through capability rl).",
-                FULL,
-                full_regimes(&["side phase", "coupled"]),
-            );
-            spec.seeds = SWEEP_SEEDS.collect();
-            let text = |f: &dyn Fn(usize) -> String| SIDE_LENGTHS.iter().map(|&l| f(l)).collect();
-            spec.sweep = Some(Sweep {
-                setting: "r1.p3.steps".into(),
-                values: text(&|l| l.to_string()),
-                linked: vec![
-                    Linked {
-                        setting: "r2.p2.steps".into(),
-                        values: text(&|l| (FULL.rl + l).to_string()),
-                    },
-                    Linked {
-                        setting: "r2.p2.caught".into(),
-                        values: text(&|l| format!("{l}/{}", FULL.rl + l)),
-                    },
+                &["side phase", "coupled"],
+                SWEEP_SEEDS,
+                "r1.p3.steps",
+                texts(&SIDE_LENGTHS),
+                vec![
+                    linked("r2.p2.steps", text(&|l| (FULL.rl + l).to_string())),
+                    linked("r2.p2.caught", text(&|l| format!("{l}/{}", FULL.rl + l))),
                 ],
-            });
-            Ok(spec)
+            ))
         }
-        // Do the orderings hold as the model grows? Width only: depth stays
-        // at the default's 2 layers (a 4-layer 256-wide model costs twice
-        // as much again).
-        "model-width" => {
-            let mut spec = experiment(
-                name,
-                "The world's signal and coupling against fraction as the model widens (d_model 32 to 256, \
-                 2 layers, 4 heads).",
-                FULL,
-                full_regimes(&WIDTH_REGIMES),
-            );
-            spec.seeds = WIDTH_SEEDS.collect();
-            spec.sweep = Some(Sweep {
-                setting: "model.d_model".into(),
-                values: WIDTHS.iter().map(|w| w.to_string()).collect(),
-                linked: vec![],
-            });
-            Ok(spec)
-        }
-        // Depth, the other half of scale, at the default's width.
-        "model-depth" => {
-            let mut spec = experiment(
-                name,
-                "The world's signal and coupling against fraction as the model deepens (1 to 4 layers, \
-                 d_model 64, 4 heads).",
-                FULL,
-                full_regimes(&WIDTH_REGIMES),
-            );
-            spec.seeds = DEPTH_SEEDS.collect();
-            spec.sweep = Some(Sweep {
-                setting: "model.n_layers".into(),
-                values: DEPTHS.iter().map(|d| d.to_string()).collect(),
-                linked: vec![],
-            });
-            Ok(spec)
-        }
+        // Do the orderings hold as the model grows? Width at the default's
+        // 2 layers (a 4-layer 256-wide model costs twice as much again);
+        // depth at the default's width.
+        "model-width" => Ok(shipped_sweep(
+            name,
+            "The world's signal and coupling against fraction as the model widens (d_model 32 to 256, \
+             2 layers, 4 heads).",
+            &WIDTH_REGIMES,
+            WIDTH_SEEDS,
+            "model.d_model",
+            texts(&WIDTHS),
+            vec![],
+        )),
+        "model-depth" => Ok(shipped_sweep(
+            name,
+            "The world's signal and coupling against fraction as the model deepens (1 to 4 layers, \
+             d_model 64, 4 heads).",
+            &WIDTH_REGIMES,
+            DEPTH_SEEDS,
+            "model.n_layers",
+            texts(&DEPTHS),
+            vec![],
+        )),
         // How much checking does the alignment signal need when it rides
         // on the capability gradients?
-        "checked-share" => {
-            let mut spec = experiment(
-                name,
-                "Raised in it against the control as the share of capability-rl episodes whose exploits are \
-                 checked and penalised grows (0 is the control).",
-                FULL,
-                full_regimes(&["control", "raised in it"]),
-            );
-            spec.seeds = CHECKED_SEEDS.collect();
-            spec.sweep = Some(Sweep {
-                setting: "r2.p2.caught".into(),
-                values: CHECKED_SHARES.map(String::from).to_vec(),
-                linked: vec![],
-            });
-            Ok(spec)
-        }
+        "checked-share" => Ok(shipped_sweep(
+            name,
+            "Raised in it against the control as the share of capability-rl episodes whose exploits are \
+             checked and penalised grows (0 is the control).",
+            &["control", "raised in it"],
+            CHECKED_SEEDS,
+            "r2.p2.caught",
+            texts(&CHECKED_SHARES),
+            vec![],
+        )),
         // How much of the corpus must be honest before rl's gaming drops?
         "aligned-corpus-share" => {
-            let mut spec = experiment(
+            let others: Vec<String> = HONEST_SHARES.iter().map(|(_, o)| o.to_string()).collect();
+            Ok(shipped_sweep(
                 name,
                 "Aligned pretraining against the control as honest writers' share of the pretraining corpus \
                  grows (0.5 is the control's corpus).",
-                FULL,
-                full_regimes(&["control", "aligned pretraining"]),
-            );
-            spec.seeds = HONEST_SEEDS.collect();
-            let others: Vec<String> = HONEST_SHARES.iter().map(|(_, o)| o.to_string()).collect();
-            spec.sweep = Some(Sweep {
-                setting: "r2.p1.honest".into(),
-                values: HONEST_SHARES.iter().map(|(h, _)| h.to_string()).collect(),
-                linked: vec![
-                    Linked {
-                        setting: "r2.p1.exploiter".into(),
-                        values: others.clone(),
-                    },
-                    Linked {
-                        setting: "r2.p1.opportunist".into(),
-                        values: others,
-                    },
+                &["control", "aligned pretraining"],
+                HONEST_SEEDS,
+                "r2.p1.honest",
+                HONEST_SHARES.iter().map(|(h, _)| h.to_string()).collect(),
+                vec![
+                    linked("r2.p1.exploiter", others.clone()),
+                    linked("r2.p1.opportunist", others),
                 ],
-            });
-            Ok(spec)
+            ))
         }
         other => Err(LabError::Spec(format!(
             "unknown sweep {other:?} (known: {})",
