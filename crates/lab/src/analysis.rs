@@ -738,14 +738,11 @@ pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
             let c = &x.comparison;
             let _ = writeln!(
                 s,
-                "| {} | {} vs {} | {} | {} [{}, {}] | {} | {:.3} ({:.3}) | {} | {} | **{}** |",
+                "| {} | {} | {} | {} | {} | {:.3} ({:.3}) | {} | {} | **{}** |",
                 t.value,
-                cell_name(&c.a),
-                cell_name(&c.b),
+                versus(c),
                 c.metric.label(),
-                points(x.all.mean),
-                points(x.all.lo),
-                points(x.all.hi),
+                interval(&x.all),
                 x.all.n,
                 x.all.p,
                 x.p_holm,
@@ -766,13 +763,10 @@ pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
         for (c, (p, p_holm, verdict)) in plan.claims.iter().zip(pooled(sweep, plan)) {
             let _ = writeln!(
                 s,
-                "- {} vs {}, {}: {} [{}, {}] points, n={}, p={:.4} (Holm {:.4}), {}: **{}**",
-                cell_name(&c.a),
-                cell_name(&c.b),
+                "- {}, {}: {} points, n={}, p={:.4} (Holm {:.4}), {}: **{}**",
+                versus(c),
                 c.metric.label(),
-                points(p.mean),
-                points(p.lo),
-                points(p.hi),
+                interval(&p),
                 p.n,
                 p.p,
                 p_holm,
@@ -806,9 +800,8 @@ pub fn reading_markdown(tested: &[SweepTested], plan: &SweepPlan, setting: &str)
             for (c, at) in plan.claims.iter().zip(caught_up(tested)) {
                 let _ = writeln!(
                     s,
-                    "- {} vs {}: {}",
-                    cell_name(&c.a),
-                    cell_name(&c.b),
+                    "- {}: {}",
+                    versus(c),
                     at.map_or(format!("not by the last value ({last})"), |v| format!(
                         "from {setting} = {v}"
                     ))
@@ -820,9 +813,8 @@ pub fn reading_markdown(tested: &[SweepTested], plan: &SweepPlan, setting: &str)
             for (c, (confirmed, every_seed)) in plan.claims.iter().zip(holds(tested)) {
                 let _ = writeln!(
                     s,
-                    "- {} vs {}, {} ({}): confirmed at {}; every seed in the predicted direction at {}",
-                    cell_name(&c.a),
-                    cell_name(&c.b),
+                    "- {}, {} ({}): confirmed at {}; every seed in the predicted direction at {}",
+                    versus(c),
                     c.metric.label(),
                     c.predicted.words(),
                     list(&confirmed),
@@ -867,6 +859,16 @@ fn points(x: f64) -> String {
     }
 }
 
+/// "a (condition) vs b (condition)".
+fn versus(c: &Comparison) -> String {
+    format!("{} vs {}", cell_name(&c.a), cell_name(&c.b))
+}
+
+/// A paired difference in points with its 95% interval: "+12 [+4, +20]".
+fn interval(p: &Paired) -> String {
+    format!("{} [{}, {}]", points(p.mean), points(p.lo), points(p.hi))
+}
+
 fn cell_name(s: &Side) -> String {
     format!("{} ({})", s.regime, s.condition.short())
 }
@@ -905,15 +907,12 @@ pub fn tested_markdown(tested: &[Tested]) -> String {
         let c = &t.comparison;
         let _ = writeln!(
             s,
-            "| {} | {}: {} vs {}, {} | {} [{}, {}] | {} | {:.3} ({:.3}) | {} | {} | {} | **{}** |",
+            "| {} | {}: {}, {} | {} | {} | {:.3} ({:.3}) | {} | {} | {} | **{}** |",
             i + 1,
             c.claim,
-            cell_name(&c.a),
-            cell_name(&c.b),
+            versus(c),
             c.metric.label(),
-            points(t.all.mean),
-            points(t.all.lo),
-            points(t.all.hi),
+            interval(&t.all),
             t.all.n,
             t.all.p,
             t.p_holm,
@@ -955,7 +954,7 @@ pub fn tested_text(tested: &[Tested]) -> String {
         let _ = writeln!(
             s,
             "{:<40} a-b {:>4} pts [{:>4}, {:>4}]  n={:<2} p={:.3} Holm p={:.3}  detectable {}",
-            format!("{} vs {}", cell_name(&c.a), cell_name(&c.b)),
+            versus(c),
             points(t.all.mean),
             points(t.all.lo),
             points(t.all.hi),
