@@ -284,6 +284,15 @@ await check('sweeps: a link opens a shipped sweep drawn with its bands and teste
   await page.waitForFunction(() => !document.querySelector('#sweep') && !location.search.includes('sweep='));
   assert.deepEqual(errors, []);
   await page.close();
+  // Every other shipped sweep opens from its link too, a point per value.
+  for (const [name, values, regimes] of [['checked-share', 5, 2], ['aligned-corpus-share', 5, 2], ['model-width', 4, 4], ['model-depth', 4, 4]]) {
+    const other = await openPage(`?sweep=${name}`);
+    await other.page.waitForSelector('#sweep[data-values]', { timeout: 60_000 });
+    const got = await other.page.$eval('#sweep', (s) => [Number(s.dataset.values), s.querySelectorAll('g.sweep-line').length]);
+    assert.deepEqual(got, [values, regimes], name);
+    assert.deepEqual(other.errors, [], name);
+    await other.page.close();
+  }
   const bad = await openPage('?sweep=%3Cimg%20src%3Dx%3E');
   const notices = await bad.page.$$eval('.notice', (n) => n.map((x) => x.textContent));
   assert.ok(notices.some((n) => n.includes('no such shipped sweep')), JSON.stringify(notices));
