@@ -1071,6 +1071,19 @@ mod tests {
     }
 
     #[test]
+    fn settings_added_later_stay_out_of_older_specs_json() {
+        // Results keys and prefix keys hash the JSON: shipped results and
+        // checkpoints of specs that do not use these must keep their keys.
+        let json = preset("default").unwrap().to_json();
+        for later in ["deploy_reader", "refuser", "\"lengths\": [", "pretrain_long_share"] {
+            let in_tasks = json.matches(later).count();
+            // The world's own `lengths` is older and stays.
+            let expected = usize::from(later.starts_with("\"lengths"));
+            assert_eq!(in_tasks, expected, "{later} in {json}");
+        }
+    }
+
+    #[test]
     fn padding_equalises_steps_and_leaves_baselines_and_prefixes_alone() {
         let mut spec = preset("quick").unwrap();
         let steps = |s: &ExperimentSpec| -> Vec<usize> {
