@@ -67,7 +67,7 @@ fn mutated_results_files_are_refused_with_a_reason_or_survive_every_view() {
 
 #[test]
 fn mutated_specs_are_refused_with_a_reason_or_plan_a_bounded_run() {
-    let bases: Vec<Value> = ["default", "quick", "ethics-class"]
+    let bases: Vec<Value> = ["default", "quick", "ethics-class", "rivals"]
         .iter()
         .map(|p| serde_json::from_str(&presets::preset(p).unwrap().to_json()).unwrap())
         .collect();
