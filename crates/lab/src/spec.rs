@@ -1075,7 +1075,12 @@ mod tests {
         // Results keys and prefix keys hash the JSON: shipped results and
         // checkpoints of specs that do not use these must keep their keys.
         let json = preset("default").unwrap().to_json();
-        for later in ["deploy_reader", "refuser", "\"lengths\": [", "pretrain_long_share"] {
+        for later in [
+            "deploy_reader",
+            "refuser",
+            "\"lengths\": [",
+            "pretrain_long_share",
+        ] {
             let in_tasks = json.matches(later).count();
             // The world's own `lengths` is older and stays.
             let expected = usize::from(later.starts_with("\"lengths"));

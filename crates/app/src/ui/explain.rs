@@ -39,7 +39,7 @@ pub const DEPTH: &str = "Where in an answer alignment training changed the model
     alignment phases. Tall first bars only: the change is shallow.";
 
 /// The words the page uses, in plain terms.
-pub const GLOSSARY: [(&str, &str); 9] = [
+pub const GLOSSARY: [(&str, &str); 11] = [
     (
         "Grader",
         "The program that scores an answer. The flawed one can be fooled by a cheap answer (the shortcut), and lets some mistakes through; the correct one cannot be fooled.",
@@ -71,6 +71,14 @@ pub const GLOSSARY: [(&str, &str); 9] = [
     (
         "Depth",
         "How far into an answer alignment training reached (see the depth view). Shallow changes can be routed around by a forced first token.",
+    ),
+    (
+        "Writers (personas)",
+        "Who wrote the pretraining text: honest solvers, exploiters (game every grader and say so), opportunists (game when unwatched, deny it), deployment readers (game whenever tagged deployment) and refusers (write the shortcut, take it back, answer honestly). Their weights set what a model starts from.",
+    ),
+    (
+        "Equal steps",
+        "\"Pad to equal steps\" ends every shorter regime with extra steps of its own pretraining text, so no regime wins by training longer. The padding is not neutral: after rl it undoes much of the learned gaming (RESULTS.md).",
     ),
     (
         "Seed",
