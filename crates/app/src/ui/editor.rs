@@ -144,8 +144,9 @@ pub fn editor(props: &EditorProps) -> Html {
         })
     };
     // Off where every regime already trains as long as the longest (or
-    // where padding is refused, which the edit would say).
-    let unequal = {
+    // where padding is refused, which the edit would say); not worked out
+    // while a run trains (the button is off then, and runs redraw often).
+    let unequal = !locked && {
         let mut padded = p.spec.clone();
         padded.pad_to_equal_steps().is_ok_and(|()| padded != p.spec)
     };
