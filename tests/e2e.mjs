@@ -439,6 +439,43 @@ await check('storage: kept data stays within the budget, clears on request, and 
   await full.page.close();
 });
 
+// Each pool worker computes for seconds between yields. A read that resolved
+// at its success event left its transaction open through the caller's next
+// computation, and another worker's write to the store waited for it
+// (seconds per kept phase; the pool ran at 1.5-1.6x instead of 1.8x).
+await check('storage: a read leaves no transaction open while its caller computes, so another worker writes at once', async () => {
+  const { page, errors } = await openPage('?backend=cpu&preset=quick&smoke=1');
+  const ms = await page.evaluate(async () => {
+    const url = performance.getEntriesByType('resource').map((e) => e.name).find((n) => n.endsWith('/src/idb.js'));
+    const idb = await import(url);
+    await idb.idb_put('upbringing-checkpoints', 'checkpoints', 'e2e-busy', { weights: new Float32Array(1000) });
+    // The other worker opens its connections first, as a pool's have.
+    const source = `import { idb_get, idb_put } from ${JSON.stringify(url)};
+      await idb_get('upbringing-checkpoints', 'checkpoints', 'e2e-none');
+      onmessage = async () => { const t = performance.now();
+        await idb_put('upbringing-checkpoints', 'checkpoints', 'e2e-other', { weights: new Float32Array(1000) });
+        postMessage(performance.now() - t); };
+      postMessage('ready');`;
+    const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+    await new Promise((resolve) => { worker.onmessage = resolve; });
+    const wrote = new Promise((resolve) => { worker.onmessage = (e) => resolve(e.data); });
+    // The read's caller then computes for 3 s without yielding, and the other worker writes meanwhile.
+    const read = idb.idb_get('upbringing-checkpoints', 'checkpoints', 'e2e-busy').then(() => {
+      const t = performance.now();
+      worker.postMessage('go');
+      while (performance.now() - t < 3000) { /* a training step's worth of work */ }
+    });
+    const [took] = await Promise.all([wrote, read]);
+    worker.terminate();
+    await idb.idb_clear();
+    return took;
+  });
+  results.runs.storageWriteBesideBusyReader = { ms };
+  assert.ok(ms < 1500, `the other worker's write waited ${ms.toFixed(0)} ms for a busy reader`);
+  assert.deepEqual(errors, [], 'console errors');
+  await page.close();
+});
+
 await check('memory: ten runs back to back keep the page\'s and the worker\'s wasm memory flat', async () => {
   const { page, errors } = await openPage('?backend=cpu&preset=quick&smoke=1');
   await page.waitForSelector('#storage');
@@ -522,9 +559,10 @@ await check('pool: the full quick preset on one worker per core gives one worker
     assert.deepEqual(pool.kept[part], one.kept[part], `${part} differ between the pool and one worker`);
   }
   assert.equal(pool.kept.rows.length, 14 * 9);
-  // The issue's bar is 1.7× on 2 cores; measured 1.44–1.55× here (README
-  // says why). Asserted: the pool is not serialised (a broken schedule or a
-  // pool of one runs at 1.0×); the times go to tests/artifacts/e2e.json.
+  // The issue's bar is 1.7× on 2 cores; measured 1.75–1.78× here (README),
+  // but the machine's load moves it. Asserted: the pool is not serialised (a
+  // broken schedule or a pool of one runs at 1.0×); the times go to
+  // tests/artifacts/e2e.json.
   if (cores >= 2) assert.ok(one.seconds / pool.seconds >= 1.25, `the pool was ${(one.seconds / pool.seconds).toFixed(2)}× faster`);
 });
 

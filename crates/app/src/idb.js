@@ -37,10 +37,16 @@ function open(db, stores) {
   }
   return opened.get(db);
 }
+// A request's result once its transaction has committed, not at its success
+// event: code awaiting it resumes inside that event's task, and a worker then
+// computes for seconds before its next yield while the transaction stays open,
+// stalling every other worker's write to the same store.
 function done(req) {
   return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result ?? null);
-    req.onerror = () => reject(req.error);
+    const tx = req.transaction;
+    tx.addEventListener('complete', () => resolve(req.result ?? null));
+    tx.addEventListener('error', () => reject(req.error ?? tx.error));
+    tx.addEventListener('abort', () => reject(tx.error ?? req.error));
   });
 }
 function finished(tx) {
@@ -173,6 +179,8 @@ export async function idb_get(db, store, key) {
         const e = ev.target.result ?? { db, store, key, bytes: weight(value) };
         entries.put({ ...e, used: Date.now() }, k);
       };
+      // Committed before the caller goes on (see `done`).
+      await finished(tx);
     } catch (e) {
       console.warn('upbringing: could not update the storage ledger', e);
     }
