@@ -36,6 +36,13 @@ pub struct Side {
     pub condition: Condition,
 }
 
+/// "control (deploy)": how reports and the page name a side.
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.regime, self.condition.short())
+    }
+}
+
 /// What the claim predicts for the paired difference a − b.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -861,16 +868,12 @@ fn points(x: f64) -> String {
 
 /// "a (condition) vs b (condition)".
 fn versus(c: &Comparison) -> String {
-    format!("{} vs {}", cell_name(&c.a), cell_name(&c.b))
+    format!("{} vs {}", c.a, c.b)
 }
 
 /// A paired difference in points with its 95% interval: "+12 [+4, +20]".
 fn interval(p: &Paired) -> String {
     format!("{} [{}, {}]", points(p.mean), points(p.lo), points(p.hi))
-}
-
-fn cell_name(s: &Side) -> String {
-    format!("{} ({})", s.regime, s.condition.short())
 }
 
 /// The plan as a Markdown table (what `docs/analysis-plan.md` quotes).
@@ -882,8 +885,8 @@ pub fn plan_markdown(plan: &[Comparison]) -> String {
             "| {} | {} | {} | {} | {} | {} |",
             i + 1,
             c.claim,
-            cell_name(&c.a),
-            cell_name(&c.b),
+            c.a,
+            c.b,
             c.metric.label(),
             c.predicted.words()
         );

@@ -131,10 +131,6 @@ pub fn sweep_view(props: &SweepProps) -> Html {
 }
 
 /// One side of a claim, as the tables name it: `regime (condition)`.
-fn cell(side: &analysis::Side) -> String {
-    format!("{} ({})", side.regime, side.condition.short())
-}
-
 /// The sweep's pre-registered claims, tested as `report --plan` tests them.
 fn view_claims(s: &SweepResults) -> Html {
     let Some(plan) = analysis::sweep_plan(&s.spec.name) else {
@@ -148,7 +144,7 @@ fn view_claims(s: &SweepResults) -> Html {
             html! {
                 <tr>
                     <td>{ t.value.clone() }</td>
-                    <td>{ format!("{} vs {}, {}", cell(&c.a), cell(&c.b), c.metric.label()) }</td>
+                    <td>{ format!("{} vs {}, {}", c.a, c.b, c.metric.label()) }</td>
                     <td>{ format!("{} [{}, {}]", points(x.all.mean), points(x.all.lo), points(x.all.hi)) }</td>
                     <td>{ format!("{:.3}", x.p_holm) }</td>
                     <td class={format!("verdict {}", x.verdict.word())}>{ x.verdict.word() }</td>
@@ -164,9 +160,9 @@ fn view_claims(s: &SweepResults) -> Html {
             .map(|(c, at)| {
                 format!(
                     "{} came within {:.0} points of {} (and stayed): {}",
-                    cell(&c.a),
+                    c.a,
                     100.0 * SAME_MARGIN,
-                    cell(&c.b),
+                    c.b,
                     at.map_or("not by the last value".to_string(), |v| format!(
                         "from {setting} = {v}"
                     ))
@@ -187,8 +183,8 @@ fn view_claims(s: &SweepResults) -> Html {
                 };
                 format!(
                     "{} vs {} ({}): confirmed at {}; every seed agrees at {}",
-                    cell(&c.a),
-                    cell(&c.b),
+                    c.a,
+                    c.b,
                     c.predicted.words(),
                     list(&confirmed),
                     list(&every_seed)
@@ -226,7 +222,7 @@ fn view_pooled(s: &SweepResults, plan: &analysis::SweepPlan) -> Html {
         .map(|(c, (p, p_holm, verdict))| {
             html! {
                 <tr>
-                    <td>{ format!("{} vs {}, {}", cell(&c.a), cell(&c.b), c.metric.label()) }</td>
+                    <td>{ format!("{} vs {}, {}", c.a, c.b, c.metric.label()) }</td>
                     <td>{ format!("{} [{}, {}]", points(p.mean), points(p.lo), points(p.hi)) }</td>
                     <td>{ p.n }</td>
                     <td>{ format!("{:.4}", p_holm) }</td>
