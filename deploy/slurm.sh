@@ -10,6 +10,9 @@
 #
 # Each task is one process on one core (flex is fastest single-threaded per
 # seed on small models); ask for more tasks, not more cores per task.
+# Run every part on one kind of CPU: flex picks AVX-512, AVX2 or plain kernels
+# at run time, and they round differently. On a mixed cluster add your site's
+# feature to the submit line, e.g. `sbatch --constraint=avx512 ...`.
 #SBATCH --job-name=upbringing
 #SBATCH --cpus-per-task=1
 #SBATCH --mem=4G
