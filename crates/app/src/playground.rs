@@ -600,6 +600,7 @@ pub fn by_regime(results: &ExperimentResults) -> Vec<(&str, ExperimentResults)> 
     let frame = ExperimentResults {
         engine: results.engine.clone(),
         backend: results.backend.clone(),
+        kernels: results.kernels.clone(),
         commit: results.commit.clone(),
         seconds: results.seconds,
         ..ExperimentResults::empty(&ExperimentSpec {

@@ -96,6 +96,7 @@ struct Run {
     /// From the units' results: every unit runs the same engine and backend.
     engine: String,
     backend: String,
+    kernels: Option<String>,
     started_ms: f64,
     /// Progress and live curves not yet shown (the latest of each), and
     /// when the page was last sent them.
@@ -147,6 +148,7 @@ impl Pool {
             recalled: HashSet::new(),
             engine: String::new(),
             backend: String::new(),
+            kernels: None,
             started_ms: now_ms,
             held: vec![],
             shown_ms: f64::NEG_INFINITY,
@@ -284,6 +286,7 @@ impl Pool {
                     Ok(r) => {
                         run.engine = r.engine;
                         run.backend = r.backend;
+                        run.kernels = r.kernels;
                         run.schedule.done(u);
                         run.pieces[u] = Some(SeedOutcome {
                             rows: r.rows,
@@ -409,6 +412,7 @@ impl Run {
         let mut out = ExperimentResults {
             engine: self.engine.clone(),
             backend: self.backend.clone(),
+            kernels: self.kernels.clone(),
             seconds: (now_ms - self.started_ms) / 1000.0,
             ..ExperimentResults::empty(&self.spec)
         };

@@ -43,6 +43,38 @@ pub struct Backend {
     pub device: Device,
     /// Human-readable: the GPU adapter's name, or the CPU backend.
     pub label: String,
+    /// flex's vector kernels on this CPU (`cpu_kernels`); `None` on a GPU.
+    pub kernels: Option<String>,
+}
+
+/// The vector kernels flex picks at run time on this CPU. Kernels of other
+/// widths round differently, so runs on two kinds of CPU can differ in a
+/// count: parts of one run must share them (`shard::merge`).
+pub fn cpu_kernels() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        // What gemm's and macerator's AVX-512 paths (pulp's x86-v4) need.
+        if has!("avx512f") && has!("avx512bw") && has!("avx512cd") && has!("avx512dq") && has!("avx512vl") {
+            return "AVX-512";
+        }
+        if has!("avx2") && has!("fma") {
+            return "AVX2+FMA";
+        }
+        "SSE2"
+    }
+    #[cfg(target_family = "wasm")]
+    {
+        "wasm simd128"
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        "NEON"
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_family = "wasm", target_arch = "aarch64")))]
+    {
+        "portable"
+    }
 }
 
 impl Backend {
@@ -52,6 +84,7 @@ impl Backend {
             kind: BackendKind::Flex,
             device: Device::flex(),
             label: "CPU (burn flex)".into(),
+            kernels: Some(cpu_kernels().into()),
         }
     }
 
@@ -78,6 +111,7 @@ impl Backend {
             kind: BackendKind::Wgpu,
             device,
             label: format!("{name} ({:?})", info.backend),
+            kernels: None,
         })
     }
 

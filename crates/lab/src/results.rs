@@ -125,6 +125,9 @@ pub struct ExperimentResults {
     pub engine: String,
     /// Which backend ran (and where).
     pub backend: String,
+    /// flex's vector kernels (`backend::cpu_kernels`), when the runner says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<String>,
     /// The source commit, when the runner knows it.
     #[serde(default)]
     pub commit: Option<String>,
@@ -273,6 +276,7 @@ impl ExperimentResults {
         // The build too: parts of a split run must come from one build.
         out.engine = format!("{VERSION}+{}", crate::ENGINE_BUILD);
         out.backend = backend.label.clone();
+        out.kernels = backend.kernels.clone();
         out.add(outcomes);
         out
     }
@@ -295,6 +299,7 @@ impl ExperimentResults {
             spec: spec.clone(),
             engine: String::new(),
             backend: String::new(),
+            kernels: None,
             commit: None,
             seconds: 0.0,
             rows: vec![],

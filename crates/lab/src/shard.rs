@@ -88,6 +88,7 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
             return bad("the first file is a whole run, not a part (`run --shard K/N` writes parts)".into());
         }
     };
+    let first_index = first.shard.as_ref().map_or(1, |s| s.index);
     let mut seen = vec![false; count];
     for p in &parts {
         let Some(shard) = &p.shard else {
@@ -103,6 +104,16 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
             return bad(format!(
                 "part {}/{} was made by engine {} (format {}), part {}/{} by {} (format {})",
                 shard.index, shard.count, p.engine, p.format, 1, count, first.engine, first.format
+            ));
+        }
+        // Files that do not say (older ones, the page's) are taken on trust.
+        if let (Some(a), Some(b)) = (&p.kernels, &first.kernels)
+            && a != b
+        {
+            return bad(format!(
+                "part {}/{} was trained with {a} kernels, part {}/{} with {b}: kernels of other widths round \
+                 differently, so these parts need not add up to one run; run every part on one kind of CPU",
+                shard.index, shard.count, first_index, count
             ));
         }
         if shard.count != count || *shard != part(&spec, shard.index, count)? {
@@ -149,6 +160,7 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
     };
     let mut out = ExperimentResults {
         engine: first.engine.clone(),
+        kernels: first.kernels.clone(),
         backend: joined(|r| r.backend.clone()),
         commit: Some(joined(|r| r.commit.clone().unwrap_or_else(|| "?".into()))).filter(|c| c != "?"),
         // Compute time, summed over the parts (they may have run at once).

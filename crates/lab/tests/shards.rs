@@ -85,6 +85,20 @@ fn merged_parts_equal_one_process_whatever_the_split_and_order() {
             let mut foreign = parts[0].clone();
             foreign.spec.eval.episodes += 1;
             assert!(err(vec![foreign, parts[1].clone(), parts[2].clone()]).contains("another experiment"));
+            // A part from another kind of CPU; a file that does not say is taken on trust.
+            let mut elsewhere = parts[1].clone();
+            elsewhere.kernels = Some("SSE2".into());
+            assert_eq!(
+                parts[0].kernels.as_deref(),
+                Some(upbringing_lab::backend::cpu_kernels())
+            );
+            assert!(err(vec![parts[0].clone(), elsewhere, parts[2].clone()]).contains("one kind of CPU"));
+            let mut unsaid = parts[1].clone();
+            unsaid.kernels = None;
+            same_numbers(
+                &whole,
+                &merge(vec![parts[0].clone(), unsaid, parts[2].clone()]).unwrap(),
+            );
         }
     }
     assert!(part(&spec, 3, 2).is_err() && part(&spec, 1, units + 1).is_err());
