@@ -130,7 +130,6 @@ pub fn sweep_view(props: &SweepProps) -> Html {
     }
 }
 
-/// One side of a claim, as the tables name it: `regime (condition)`.
 /// The sweep's pre-registered claims, tested as `report --plan` tests them.
 fn view_claims(s: &SweepResults) -> Html {
     let Some(plan) = analysis::sweep_plan(&s.spec.name) else {
