@@ -17,13 +17,14 @@ use serde::{Deserialize, Serialize};
 use crate::eval::Condition;
 use crate::results::{ExperimentResults, Metric};
 use crate::spec::ExperimentSpec;
-use crate::stats::{Paired, holm, min_detectable};
+use crate::stats::{Paired, holm, min_detectable, p_beyond, p_within};
 use crate::sweep::SweepResults;
 
 /// Family-wise error rate across the comparisons of one report (Holm).
 pub const ALPHA: f64 = 0.05;
-/// A "no difference" claim is confirmed when the 95% interval of the paired
-/// difference lies inside ± this margin (10 points).
+/// A "no difference" claim says the paired difference lies inside ± this
+/// margin (10 points): confirmed by an equivalence test against it, refuted
+/// only by a difference shown to lie beyond it.
 pub const SAME_MARGIN: f64 = 0.10;
 /// Seeds from this one on had never been run when the plan was written:
 /// the replication must hold on them alone (in direction).
@@ -51,6 +52,9 @@ pub enum Prediction {
     Lower,
     /// No difference larger than [`SAME_MARGIN`].
     Same,
+    /// Some difference, either way: no prediction (exploratory comparisons,
+    /// `report --compare`), tested two-sided against 0.
+    Differ,
 }
 
 impl Prediction {
@@ -59,6 +63,7 @@ impl Prediction {
             Self::Higher => "a > b",
             Self::Lower => "a < b",
             Self::Same => "a ≈ b (within 10 points)",
+            Self::Differ => "a ≠ b",
         }
     }
 }
@@ -78,10 +83,14 @@ pub struct Comparison {
 pub enum Verdict {
     /// Higher/Lower: Holm-adjusted p < [`ALPHA`], the mean difference in the
     /// predicted direction over all seeds and over the fresh seeds alone.
-    /// Same: the 95% interval inside ± [`SAME_MARGIN`].
+    /// Same: the equivalence test (two one-sided tests against ±
+    /// [`SAME_MARGIN`]) at Holm-adjusted p < [`ALPHA`]. Differ: a difference
+    /// at Holm-adjusted p < [`ALPHA`].
     Confirmed,
-    /// A difference at Holm-adjusted p < [`ALPHA`] against the prediction
-    /// (for Same: any such difference).
+    /// Higher/Lower: a difference at Holm-adjusted p < [`ALPHA`] against the
+    /// prediction. Same: a difference shown to lie beyond ± [`SAME_MARGIN`]
+    /// at Holm-adjusted p < [`ALPHA`] (a difference inside the margin,
+    /// however certain, agrees with the claim).
     Refuted,
     /// Neither: the seeds could not decide (see the detectable difference).
     Inconclusive,
@@ -105,10 +114,16 @@ pub struct Tested {
     pub all: Paired,
     /// Over the seeds from [`FRESH_FROM`] on.
     pub fresh: Paired,
+    /// The claim's own p, the one Holm's correction adjusts ([`claim_p`]):
+    /// the two-sided sign-flip p of `all` for a difference; for "a ≈ b" the
+    /// equivalence test's p or, where smaller, the beyond-the-margin one.
+    #[serde(default)]
+    pub p: f64,
     /// Holm-adjusted over the comparisons tested together.
     pub p_holm: f64,
     /// The smallest true difference these seeds detect with 80% power at
-    /// the strictest Holm level (ALPHA / number of comparisons).
+    /// the strictest Holm level (ALPHA / number of comparisons), by the
+    /// exact test's simulated power ([`min_detectable`]).
     pub detectable: f64,
     pub verdict: Verdict,
     /// Every seed's difference lies in the predicted direction (for "a ≈
@@ -448,12 +463,39 @@ pub fn plan_of(results: &ExperimentResults) -> Vec<Comparison> {
 /// Per-seed differences a − b over the seeds both cells have (`from`: only
 /// seeds at or above it).
 fn differences(results: &ExperimentResults, c: &Comparison, from: u64) -> Vec<f64> {
+    by_seed(results, c, from).into_iter().map(|(_, d)| d).collect()
+}
+
+/// [`differences`] with the seed each belongs to.
+fn by_seed(results: &ExperimentResults, c: &Comparison, from: u64) -> Vec<(u64, f64)> {
     let a = results.per_seed(&c.a.regime, c.a.condition, c.metric);
     let b = results.per_seed(&c.b.regime, c.b.condition, c.metric);
     a.iter()
         .filter(|(seed, _)| *seed >= from)
-        .filter_map(|(seed, x)| b.iter().find(|(s, _)| s == seed).map(|(_, y)| x - y))
+        .filter_map(|&(seed, x)| b.iter().find(|(s, _)| *s == seed).map(|(_, y)| (seed, x - y)))
         .collect()
+}
+
+/// A claim's own test on its differences: the p Holm's correction adjusts,
+/// and whether a significant result would confirm it. A difference ("a >
+/// b", "a < b", "a ≠ b") is tested two-sided against 0 (`paired.p`; its
+/// direction is read off the mean). "a ≈ b" has two possible findings:
+/// inside the margin (two one-sided tests, [`p_within`]) or beyond it
+/// ([`p_beyond`]); the smaller p is the claim's, and only one of the two
+/// can be true of the difference, so the claim still counts once.
+fn claim_p(predicted: Prediction, diffs: &[f64], paired: &Paired) -> (f64, bool) {
+    match predicted {
+        Prediction::Same => {
+            let within = p_within(diffs, SAME_MARGIN);
+            let beyond = p_beyond(diffs, SAME_MARGIN);
+            if within <= beyond {
+                (within, true)
+            } else {
+                (beyond, false)
+            }
+        }
+        _ => (paired.p, true),
+    }
 }
 
 /// Test `plan` on `results`, with Holm's correction across all of it.
@@ -465,54 +507,68 @@ pub fn test(results: &ExperimentResults, plan: &[Comparison]) -> Vec<Tested> {
 /// Test comparisons, each on its own results, with Holm's correction across
 /// all of them (a sweep's comparisons at every value form one family).
 fn test_together(items: &[(&ExperimentResults, &Comparison)]) -> Vec<Tested> {
-    let pairs: Vec<(Paired, Paired, bool)> = items
+    struct One {
+        all: Paired,
+        fresh: Paired,
+        p: f64,
+        confirms: bool,
+        every_seed_agrees: bool,
+    }
+    let ones: Vec<One> = items
         .iter()
         .map(|(results, c)| {
-            let all = differences(results, c, 0);
+            let diffs = differences(results, c, 0);
             let agrees = |d: &f64| match c.predicted {
                 Prediction::Higher => *d > 0.0,
                 Prediction::Lower => *d < 0.0,
                 Prediction::Same => d.abs() < SAME_MARGIN,
+                Prediction::Differ => *d != 0.0,
             };
-            (
-                Paired::of(&all),
-                Paired::of(&differences(results, c, FRESH_FROM)),
-                !all.is_empty() && all.iter().all(agrees),
-            )
+            let all = Paired::of(&diffs);
+            let (p, confirms) = claim_p(c.predicted, &diffs, &all);
+            One {
+                all,
+                fresh: Paired::of(&differences(results, c, FRESH_FROM)),
+                p,
+                confirms,
+                every_seed_agrees: !diffs.is_empty() && diffs.iter().all(agrees),
+            }
         })
         .collect();
-    let adjusted = holm(&pairs.iter().map(|(all, _, _)| all.p).collect::<Vec<_>>());
+    let adjusted = holm(&ones.iter().map(|o| o.p).collect::<Vec<_>>());
     let strictest = ALPHA / items.len().max(1) as f64;
     items
         .iter()
-        .zip(pairs)
+        .zip(ones)
         .zip(adjusted)
-        .map(|((&(_, c), (all, fresh, every_seed_agrees)), p_holm)| Tested {
+        .map(|((&(_, c), o), p_holm)| Tested {
             comparison: c.clone(),
-            all,
-            fresh,
+            detectable: min_detectable(o.all.n, o.all.sd, strictest),
+            verdict: verdict(c.predicted, &o.all, &o.fresh, p_holm, o.confirms),
+            all: o.all,
+            fresh: o.fresh,
+            p: o.p,
             p_holm,
-            detectable: min_detectable(all.n, all.sd, strictest),
-            verdict: verdict(c.predicted, &all, &fresh, p_holm),
-            every_seed_agrees,
+            every_seed_agrees: o.every_seed_agrees,
         })
         .collect()
 }
 
-/// The decision rule ([`Verdict`]) for one comparison.
-fn verdict(predicted: Prediction, all: &Paired, fresh: &Paired, p_holm: f64) -> Verdict {
+/// The decision rule ([`Verdict`]) for one comparison; `confirms`: for
+/// "a ≈ b", whether its p is the equivalence test's ([`claim_p`]).
+fn verdict(predicted: Prediction, all: &Paired, fresh: &Paired, p_holm: f64, confirms: bool) -> Verdict {
     let significant = p_holm < ALPHA;
     // The predicted sign, strictly: a zero difference is neither.
     let agrees = |d: f64, higher: bool| if higher { d > 0.0 } else { d < 0.0 };
     match predicted {
-        Prediction::Same if significant => Verdict::Refuted,
-        Prediction::Same if all.lo > -SAME_MARGIN && all.hi < SAME_MARGIN => Verdict::Confirmed,
-        Prediction::Same => Verdict::Inconclusive,
+        _ if !significant => Verdict::Inconclusive,
+        Prediction::Same | Prediction::Differ if confirms => Verdict::Confirmed,
+        Prediction::Same | Prediction::Differ => Verdict::Refuted,
         dir => {
             let higher = dir == Prediction::Higher;
-            if significant && agrees(all.mean, higher) && fresh.n > 0 && agrees(fresh.mean, higher) {
+            if agrees(all.mean, higher) && fresh.n > 0 && agrees(fresh.mean, higher) {
                 Verdict::Confirmed
-            } else if significant && agrees(all.mean, !higher) {
+            } else if agrees(all.mean, !higher) {
                 Verdict::Refuted
             } else {
                 Verdict::Inconclusive
@@ -700,29 +756,101 @@ pub fn holds(tested: &[SweepTested]) -> Vec<(Vec<String>, Vec<String>)> {
         .collect()
 }
 
+/// One claim of a sweep's plan over every value at once ([`pooled`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pooled {
+    pub paired: Paired,
+    /// Each unit is a seed (its mean difference over the values), because
+    /// one side is the same model at every value; else a (value, seed) pair.
+    pub per_seed: bool,
+    pub p_holm: f64,
+    pub verdict: Verdict,
+}
+
+impl Pooled {
+    /// "10 seeds" or "25 (value, seed) pairs".
+    pub fn units(&self) -> String {
+        let kind = if self.per_seed {
+            "seeds"
+        } else {
+            "(value, seed) pairs"
+        };
+        format!("{} {kind}", self.paired.n)
+    }
+}
+
+/// Is `regime` the same trained model at every value of the sweep (the
+/// swept setting touches none of its world, model or phases: the same
+/// prefix keys)? Then its scores at one seed are one model's, not
+/// independent units.
+fn same_model_everywhere(sweep: &SweepResults, regime: &str) -> bool {
+    let key = |r: &ExperimentResults| {
+        let phases = &r.spec.regimes.iter().find(|x| x.name == regime)?.phases;
+        crate::spec::prefix_keys(&r.spec, 0, phases).last().copied()
+    };
+    let mut keys = sweep.points.iter().map(|p| key(&p.results));
+    keys.next()
+        .flatten()
+        .is_some_and(|first| keys.all(|k| k == Some(first)))
+}
+
 /// Per claim of the plan: its paired differences at every value and seed
-/// together (each value trains its own models, so a (value, seed) pair is
-/// one unit), Holm-adjusted across the claims, with the verdict (every
-/// pair counts as fresh: a sweep runs on seeds its plan had not seen).
-pub fn pooled(sweep: &SweepResults, plan: &SweepPlan) -> Vec<(Paired, f64, Verdict)> {
-    let pairs: Vec<Paired> = plan
+/// together, Holm-adjusted across the claims, with the verdict (every unit
+/// counts as fresh: a sweep runs on seeds its plan had not seen). Where
+/// each value trains both sides anew, a (value, seed) pair is one unit;
+/// where one side is the same model at every value (the control of a sweep
+/// that changes only the other regime), counting it once per value would
+/// count one model many times, so each seed is one unit: its mean
+/// difference over the values it has at all of them.
+pub fn pooled(sweep: &SweepResults, plan: &SweepPlan) -> Vec<Pooled> {
+    let units: Vec<(Vec<f64>, bool)> = plan
         .claims
         .iter()
         .map(|c| {
-            let diffs: Vec<f64> = sweep
-                .points
+            let per_value: Vec<Vec<(u64, f64)>> =
+                sweep.points.iter().map(|p| by_seed(&p.results, c, 0)).collect();
+            let per_seed =
+                same_model_everywhere(sweep, &c.a.regime) || same_model_everywhere(sweep, &c.b.regime);
+            if !per_seed {
+                let diffs = per_value.iter().flatten().map(|&(_, d)| d).collect();
+                return (diffs, false);
+            }
+            let seeds = per_value.first().map_or(&[][..], Vec::as_slice);
+            let diffs = seeds
                 .iter()
-                .flat_map(|p| differences(&p.results, c, 0))
+                .filter_map(|&(seed, _)| {
+                    let at: Vec<f64> = per_value
+                        .iter()
+                        .filter_map(|v| v.iter().find(|(s, _)| *s == seed).map(|&(_, d)| d))
+                        .collect();
+                    (at.len() == per_value.len()).then(|| at.iter().sum::<f64>() / at.len() as f64)
+                })
                 .collect();
-            Paired::of(&diffs)
+            (diffs, true)
         })
         .collect();
-    let adjusted = holm(&pairs.iter().map(|p| p.p).collect::<Vec<_>>());
+    let tests: Vec<(Paired, f64, bool)> = plan
+        .claims
+        .iter()
+        .zip(&units)
+        .map(|(c, (diffs, _))| {
+            let paired = Paired::of(diffs);
+            let (p, confirms) = claim_p(c.predicted, diffs, &paired);
+            (paired, p, confirms)
+        })
+        .collect();
+    let adjusted = holm(&tests.iter().map(|t| t.1).collect::<Vec<_>>());
     plan.claims
         .iter()
-        .zip(pairs)
+        .zip(tests)
+        .zip(units)
         .zip(adjusted)
-        .map(|((c, p), p_holm)| (p, p_holm, verdict(c.predicted, &p, &p, p_holm)))
+        .map(|(((c, (paired, _, confirms)), (_, per_seed)), p_holm)| Pooled {
+            paired,
+            per_seed,
+            p_holm,
+            verdict: verdict(c.predicted, &paired, &paired, p_holm, confirms),
+        })
         .collect()
 }
 
@@ -733,9 +861,9 @@ pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
     let setting = sweep.spec.sweep.as_ref().map_or("value", |s| s.setting.as_str());
     let n = tested.iter().map(|t| t.tested.len()).sum::<usize>();
     let mut s = format!(
-        "Paired over seeds: mean difference a − b in points [95% bootstrap interval], exact sign-flip \
-         permutation p, Holm-adjusted across these {n} comparisons; detectable: the smallest difference \
-         these seeds find with 80% power at level {:.4}.\n\n\
+        "Paired over seeds: mean difference a − b in points [95% bootstrap interval], the claim's exact \
+         sign-flip permutation p ({P_WORDS}), Holm-adjusted across these {n} comparisons; detectable: the \
+         smallest difference the exact test finds with 80% power at level {:.4} (simulated).\n\n\
          | {setting} | a vs b | metric | a − b [95%] | seeds | p (Holm) | detectable | prediction | verdict |\n\
          |---|---|---|---|---|---|---|---|---|\n",
         ALPHA / n.max(1) as f64
@@ -751,7 +879,7 @@ pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
                 c.metric.label(),
                 interval(&x.all),
                 x.all.n,
-                x.all.p,
+                x.p,
                 x.p_holm,
                 detectable(x.detectable),
                 c.predicted.words(),
@@ -764,21 +892,22 @@ pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
     if plan.reading == Reading::Holds {
         let _ = writeln!(
             s,
-            "\n**Over every {setting} at once** ((value, seed) pairs, Holm across the {} claims):\n",
+            "\n**Over every {setting} at once** (a unit is a (value, seed) pair, or a seed, its mean over the \
+             values, where one side is the same model at every value; Holm across the {} claims):\n",
             plan.claims.len()
         );
-        for (c, (p, p_holm, verdict)) in plan.claims.iter().zip(pooled(sweep, plan)) {
+        for (c, x) in plan.claims.iter().zip(pooled(sweep, plan)) {
             let _ = writeln!(
                 s,
-                "- {}, {}: {} points, n={}, p={:.4} (Holm {:.4}), {}: **{}**",
+                "- {}, {}: {} points, {}, p={:.4} (Holm {:.4}), {}: **{}**",
                 versus(c),
                 c.metric.label(),
-                interval(&p),
-                p.n,
-                p.p,
-                p_holm,
+                interval(&x.paired),
+                x.units(),
+                x.paired.p,
+                x.p_holm,
                 c.predicted.words(),
-                verdict.word()
+                x.verdict.word()
             );
         }
     }
@@ -833,6 +962,10 @@ pub fn reading_markdown(tested: &[SweepTested], plan: &SweepPlan, setting: &str)
     s
 }
 
+/// What a claim's p tests, as the report tables say it.
+const P_WORDS: &str = "a difference from 0; for a ≈ b, two one-sided tests that it lies within ±10 points, \
+     or where smaller, that it lies beyond them";
+
 fn detectable(d: f64) -> String {
     if d.is_finite() {
         format!("{:.0}", 100.0 * d)
@@ -851,7 +984,7 @@ pub fn compare_regimes(results: &ExperimentResults, a: &str, b: &str, metric: Me
                 (a, c),
                 (b, c),
                 metric,
-                Prediction::Same,
+                Prediction::Differ,
             )
         })
         .collect();
@@ -898,9 +1031,10 @@ pub fn plan_markdown(plan: &[Comparison]) -> String {
 /// over seeds.
 pub fn tested_markdown(tested: &[Tested]) -> String {
     let mut s = format!(
-        "Paired over seeds: mean difference a − b in points [95% bootstrap interval], exact sign-flip \
-         permutation p, Holm-adjusted across these {} comparisons; fresh: seeds {FRESH_FROM} and up alone; \
-         detectable: the smallest difference these seeds find with 80% power at level {:.4}.\n\n\
+        "Paired over seeds: mean difference a − b in points [95% bootstrap interval], the claim's exact \
+         sign-flip permutation p ({P_WORDS}), Holm-adjusted across these {} comparisons; fresh: seeds \
+         {FRESH_FROM} and up alone; detectable: the smallest difference the exact test finds with 80% power \
+         at level {:.4} (simulated).\n\n\
          | # | claim | a − b [95%] | seeds | p (Holm) | fresh a − b | detectable | prediction | verdict |\n\
          |---|---|---|---|---|---|---|---|---|\n",
         tested.len(),
@@ -917,7 +1051,7 @@ pub fn tested_markdown(tested: &[Tested]) -> String {
             c.metric.label(),
             interval(&t.all),
             t.all.n,
-            t.all.p,
+            t.p,
             t.p_holm,
             points(t.fresh.mean),
             detectable(t.detectable),
@@ -1044,8 +1178,47 @@ mod tests {
         });
         let t = &test(&r, &one(Prediction::Same))[0];
         assert_eq!(t.verdict, Verdict::Inconclusive, "{t:?}");
-        // (2.262 + 0.883) * sd / sqrt(10): only differences near the sd (42 points).
-        assert!((t.detectable - 0.419).abs() < 0.005, "{t:?}");
+        // The exact test's power at level 0.05 over 10 seeds: only
+        // differences near the sd (42 points) or larger.
+        let want = crate::stats::detectable_effect(10, ALPHA) * t.all.sd;
+        assert!((t.detectable - want).abs() < 1e-12 && t.detectable > 0.3, "{t:?}");
+    }
+
+    #[test]
+    fn a_difference_inside_the_margin_confirms_no_difference() {
+        // One point more on every seed: certainly a difference, and
+        // certainly inside the 10-point margin, so "a ≈ b" holds.
+        let r = results(|regime, _| if regime == "control" { 51 } else { 50 });
+        let t = &test(&r, &one(Prediction::Same))[0];
+        assert_eq!(t.verdict, Verdict::Confirmed, "{t:?}");
+        assert!(t.all.p < 0.01, "the difference itself is significant: {t:?}");
+        // Its equivalence p: every seed 11 points above -10 and 9 below +10.
+        assert_eq!(t.p, 1.0 / 1024.0);
+        // Nine points up on half the seeds, eleven on the others: the mean
+        // (+10) sits on the margin, so neither finding can be made.
+        let r = results(|regime, seed| match regime {
+            "control" => 59 + 2 * (seed % 2),
+            _ => 49,
+        });
+        let t = &test(&r, &one(Prediction::Same))[0];
+        assert_eq!(t.verdict, Verdict::Inconclusive, "{t:?}");
+        // Twenty points up everywhere: shown beyond the margin, refuted.
+        let r = results(|regime, _| if regime == "control" { 70 } else { 50 });
+        let t = &test(&r, &one(Prediction::Same))[0];
+        assert_eq!(t.verdict, Verdict::Refuted, "{t:?}");
+        assert_eq!(t.p, 2.0 / 1024.0, "one-sided p doubled for the side");
+    }
+
+    #[test]
+    fn exploratory_comparisons_test_a_difference() {
+        let r = results(|regime, seed| if regime == "control" { 60 + seed % 3 } else { 40 });
+        let t = compare_regimes(&r, "control", "perfect reward", Metric::Gamed);
+        let in_dist = t
+            .iter()
+            .find(|t| t.comparison.a.condition == Condition::InDistribution)
+            .unwrap();
+        assert_eq!(in_dist.comparison.predicted, Prediction::Differ);
+        assert_eq!((in_dist.p, in_dist.verdict), (in_dist.all.p, Verdict::Confirmed));
     }
 
     #[test]
@@ -1126,11 +1299,34 @@ mod tests {
             reading: Reading::Holds,
             ..plan.clone()
         };
+        // Every point here carries the same spec, so both regimes are the
+        // same model at every value: each seed is one unit, not 3.
         let all = pooled(&sweep, &as_holds);
-        assert_eq!((all[0].0.n, all[0].2), (30, Verdict::Confirmed), "{all:?}");
-        assert_eq!((all[1].0.n, all[1].2), (0, Verdict::Inconclusive), "{all:?}");
+        assert_eq!(
+            (all[0].paired.n, all[0].per_seed, all[0].verdict),
+            (10, true, Verdict::Confirmed),
+            "{all:?}"
+        );
+        assert!(
+            (all[0].paired.mean - 0.155).abs() < 1e-9,
+            "mean over values: {all:?}"
+        );
+        assert_eq!(
+            (all[1].paired.n, all[1].verdict),
+            (0, Verdict::Inconclusive),
+            "{all:?}"
+        );
         let md = sweep_markdown(&sweep, &as_holds);
-        assert!(md.contains("n=30") && md.contains("**confirmed**"), "{md}");
+        assert!(md.contains("10 seeds") && md.contains("**confirmed**"), "{md}");
+        // Where every value trains both regimes anew (here: another width
+        // at each), a (value, seed) pair is one unit.
+        let mut apart = sweep.clone();
+        for (i, p) in apart.points.iter_mut().enumerate() {
+            p.results.spec.model.d_model = 32 << i;
+        }
+        let all = pooled(&apart, &as_holds);
+        assert_eq!((all[0].paired.n, all[0].per_seed), (30, false), "{all:?}");
+        assert!(sweep_markdown(&apart, &as_holds).contains("30 (value, seed) pairs"));
         // A gap that opens again later does not count as caught up.
         let sweep = SweepResults {
             points: vec![point("20", 0), point("80", 30), point("320", 0)],

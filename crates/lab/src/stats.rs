@@ -2,7 +2,10 @@
 //! and mean ± sd over seeds; and the paired comparisons between regimes:
 //! per-seed differences with a bootstrap interval and an exact sign-flip
 //! permutation p-value, Holm's correction across a family of comparisons,
-//! and the smallest effect a given number of seeds can detect.
+//! two one-sided tests for "no difference larger than a margin", and the
+//! smallest effect the exact test detects over a given number of seeds
+//! (its power simulated, not read off a t formula: at a strict level and
+//! few seeds the exact test's smallest p is the binding limit).
 //!
 //! Everything here is deterministic: the resampling draws from a fixed-seed
 //! SplitMix64, so a report computes the same intervals on every platform.
@@ -154,7 +157,7 @@ impl Paired {
                 p_floor,
             };
         }
-        let p = sign_flip_p(diffs);
+        let p = sign_flip_p(diffs, Tail::Two);
         // Equal values: the mean's rounding (0.1 * 3 / 3 != 0.1) would otherwise
         // give a tiny nonzero sd and an interval that misses the value itself.
         if diffs.iter().all(|&d| d == diffs[0]) {
@@ -223,22 +226,35 @@ fn signed_sums(d: &[f64]) -> Vec<f64> {
     t
 }
 
-/// The two-sided sign-flip permutation p-value (see `Paired::p`).
-fn sign_flip_p(diffs: &[f64]) -> f64 {
+/// Which sign assignments count as at least as extreme as the observed one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tail {
+    /// |S| >= |S_obs|: a difference in either direction.
+    Two,
+    /// S >= S_obs: a difference upwards only.
+    Upper,
+}
+
+/// The exact sign-flip permutation p-value (see `Paired::p`), two-sided or upper.
+fn sign_flip_p(diffs: &[f64], tail: Tail) -> f64 {
     let n = diffs.len();
     let scale = diffs.iter().map(|d| d.abs()).sum::<f64>().max(n as f64);
-    // Compare sums, not means: |S| >= |S_obs| - n * tol.
+    // Compare sums, not means: S >= S_obs - n * tol.
     let tie = TIE * scale;
+    let extreme = |sum: f64, observed: f64| match tail {
+        Tail::Two => sum.abs() >= observed.abs() - tie,
+        Tail::Upper => sum >= observed - tie,
+    };
     if n <= EXHAUSTIVE_MAX {
         // Meet in the middle: every sum is one table entry from each half.
         let (a, b) = diffs.split_at(n / 2);
         let (a, b) = (signed_sums(a), signed_sums(b));
-        let threshold = (a[0] + b[0]).abs() - tie;
+        let observed = a[0] + b[0];
         let count: u64 = b
             .iter()
             .map(|&y| {
                 a.iter()
-                    .map(|&x| u64::from((x + y).abs() >= threshold))
+                    .map(|&x| u64::from(extreme(x + y, observed)))
                     .sum::<u64>()
             })
             .sum();
@@ -246,7 +262,7 @@ fn sign_flip_p(diffs: &[f64]) -> f64 {
     }
     // Tables for bytes of 8 signs: one random u64 sets 64 signs, 8 lookups.
     let tables: Vec<Vec<f64>> = diffs.chunks(8).map(signed_sums).collect();
-    let threshold = tables.iter().map(|t| t[0]).sum::<f64>().abs() - tie;
+    let observed = tables.iter().map(|t| t[0]).sum::<f64>();
     let mut rng = SplitMix64(SIGN_FLIP_SEED);
     let mut k = 0u64;
     for _ in 0..DRAWS {
@@ -260,9 +276,45 @@ fn sign_flip_p(diffs: &[f64]) -> f64 {
             sum += t[(bits & (t.len() as u64 - 1)) as usize];
             bits >>= 8;
         }
-        k += u64::from(sum.abs() >= threshold);
+        k += u64::from(extreme(sum, observed));
     }
     (k + 1) as f64 / (DRAWS + 1) as f64
+}
+
+/// One-sided exact sign-flip p for "the mean difference is above `bound`"
+/// (null: it is at most `bound`): the sign-flip test on `d - bound`, which,
+/// like the test against 0, takes the differences to be symmetric about
+/// the null's mean. 1 without differences; NaN if any is not finite.
+pub fn p_above(diffs: &[f64], bound: f64) -> f64 {
+    if diffs.is_empty() {
+        return 1.0;
+    }
+    if diffs.iter().any(|d| !d.is_finite()) || !bound.is_finite() {
+        return f64::NAN;
+    }
+    let shifted: Vec<f64> = diffs.iter().map(|d| d - bound).collect();
+    sign_flip_p(&shifted, Tail::Upper)
+}
+
+/// One-sided exact sign-flip p for "the mean difference is below `bound`".
+pub fn p_below(diffs: &[f64], bound: f64) -> f64 {
+    let negated: Vec<f64> = diffs.iter().map(|d| -d).collect();
+    p_above(&negated, -bound)
+}
+
+/// Two one-sided tests (Schuirmann 1987) of "the mean difference lies inside
+/// ± `margin`": the larger of the p for "above −margin" and "below +margin".
+/// Small only when both bounds are ruled out: an equivalence test, whose
+/// error rate is that of each one-sided test.
+pub fn p_within(diffs: &[f64], margin: f64) -> f64 {
+    p_above(diffs, -margin).max(p_below(diffs, margin))
+}
+
+/// The p for "the mean difference lies outside ± `margin`": the smaller of
+/// the one-sided p for "above +margin" and "below −margin", doubled (the
+/// side is picked after looking), at most 1.
+pub fn p_beyond(diffs: &[f64], margin: f64) -> f64 {
+    (2.0 * p_above(diffs, margin).min(p_below(diffs, -margin))).min(1.0)
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and pure u64 arithmetic,
@@ -276,6 +328,22 @@ impl SplitMix64 {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) from the top 53 bits.
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// A standard normal draw (Marsaglia's polar method).
+    fn normal(&mut self) -> f64 {
+        loop {
+            let (u, v) = (2.0 * self.unit() - 1.0, 2.0 * self.unit() - 1.0);
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                return u * (-2.0 * s.ln() / s).sqrt();
+            }
+        }
     }
 
     /// Uniform in 0..n by multiply-high (Lemire); the bias is below 2^-50 here.
@@ -303,20 +371,120 @@ pub fn holm(ps: &[f64]) -> Vec<f64> {
     adjusted
 }
 
-/// The smallest true mean difference a paired test at two-sided level `alpha`
-/// detects with 80% power over `n` seeds whose differences have sd `sd`:
-/// (t_{1-alpha/2, n-1} + t_{0.80, n-1}) * sd / sqrt(n). Infinity when n < 2,
-/// or when 2 / 2^n > alpha (the exact permutation test cannot reject at that level).
-/// When sd == 0 and the test can reject, return 0.
+/// The power at which a detectable difference is quoted.
+pub const POWER: f64 = 0.80;
+/// Simulated samples of seeds per candidate effect (common to every
+/// candidate, so the estimated power rises smoothly with the effect).
+const POWER_DRAWS: usize = 2_000;
+/// Up to this many seeds power is simulated with the exact test; above it
+/// the test's discreteness no longer binds and the t formula is used.
+pub const EXACT_POWER_MAX: usize = 14;
+const POWER_SEED: u64 = 0x5eed_90e7_e200_0003;
+
+/// The smallest true mean difference the exact sign-flip test at two-sided
+/// level `alpha` (rejecting when p < alpha) detects, in the true direction,
+/// with 80% power over `n` seeds whose differences are normal with sd `sd`.
+/// `sd` times [`detectable_effect`]. Infinity when n < 2, or when the
+/// smallest p the test can give (2 / 2^n) is not below alpha: it can never
+/// reject. When sd == 0 and the test can reject, 0.
 pub fn min_detectable(n: usize, sd: f64, alpha: f64) -> f64 {
     assert!(alpha > 0.0 && alpha < 1.0, "level {alpha} outside (0, 1)");
-    if n < 2 || p_floor(n) > alpha {
+    if n < 2 || p_floor(n) >= alpha {
         return f64::INFINITY;
     }
     if sd == 0.0 {
         return 0.0;
     }
-    (t_quantile(1.0 - alpha / 2.0, n - 1) + t_quantile(0.80, n - 1)) * sd / (n as f64).sqrt()
+    sd * detectable_effect(n, alpha)
+}
+
+/// [`min_detectable`] in units of the differences' sd (the test is scale
+/// free, so one number per (n, alpha)). Up to [`EXACT_POWER_MAX`] seeds:
+/// the exact test's power simulated on [`POWER_DRAWS`] normal samples from
+/// a fixed-seed generator, the effect found by bisection; above it, the t
+/// formula (t_{1-alpha/2, n-1} + t_{0.80, n-1}) / sqrt(n). Remembered per
+/// thread: a page redraw asks again.
+pub fn detectable_effect(n: usize, alpha: f64) -> f64 {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static KNOWN: RefCell<HashMap<(usize, u64), f64>> = RefCell::new(HashMap::new());
+    }
+    assert!(alpha > 0.0 && alpha < 1.0, "level {alpha} outside (0, 1)");
+    if n < 2 || p_floor(n) >= alpha {
+        return f64::INFINITY;
+    }
+    if n > EXACT_POWER_MAX {
+        return (t_quantile(1.0 - alpha / 2.0, n - 1) + t_quantile(POWER, n - 1)) / (n as f64).sqrt();
+    }
+    let key = (n, alpha.to_bits());
+    if let Some(k) = KNOWN.with(|m| m.borrow().get(&key).copied()) {
+        return k;
+    }
+    let k = simulated_effect(n, alpha);
+    KNOWN.with(|m| m.borrow_mut().insert(key, k));
+    k
+}
+
+/// The bisection behind [`detectable_effect`] for small n.
+fn simulated_effect(n: usize, alpha: f64) -> f64 {
+    let mut rng = SplitMix64(POWER_SEED);
+    let draws: Vec<Vec<f64>> = (0..POWER_DRAWS)
+        .map(|_| (0..n).map(|_| rng.normal()).collect())
+        .collect();
+    let power = |k: f64| {
+        let hits = draws
+            .iter()
+            .filter(|z| {
+                let d: Vec<f64> = z.iter().map(|z| k + z).collect();
+                d.iter().sum::<f64>() > 0.0 && rejects(&d, alpha)
+            })
+            .count();
+        hits as f64 / POWER_DRAWS as f64
+    };
+    // Every difference positive gives p = 2 / 2^n < alpha, so power -> 1:
+    // doubling finds an upper bracket.
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    while power(hi) < POWER {
+        lo = hi;
+        hi *= 2.0;
+    }
+    // A hundredth of an sd: finer than the reports print.
+    while hi - lo > 0.005 {
+        let mid = 0.5 * (lo + hi);
+        if power(mid) >= POWER {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
+/// Does the two-sided exact sign-flip test give p < `level`? The count of
+/// [`sign_flip_p`] for up to [`EXHAUSTIVE_MAX`] differences, with its
+/// tolerance for ties (the observed sum, summed in another order, must
+/// still count), found by sorting one half's signed sums and counting the
+/// other half's partners by binary search: fast enough to run for
+/// thousands of samples.
+fn rejects(d: &[f64], level: f64) -> bool {
+    debug_assert!(d.len() <= EXHAUSTIVE_MAX, "{} differences", d.len());
+    let scale = d.iter().map(|x| x.abs()).sum::<f64>().max(d.len() as f64);
+    let threshold = d.iter().sum::<f64>().abs() - TIE * scale;
+    let (a, b) = d.split_at(d.len() / 2);
+    let mut a = signed_sums(a);
+    a.sort_unstable_by(f64::total_cmp);
+    let allowed = level * (1u64 << d.len()) as f64;
+    let mut count = 0usize;
+    for y in signed_sums(b) {
+        // x + y >= t or x + y <= -t (both, and so every sum, when t <= 0).
+        count += a.len() - a.partition_point(|&x| x < threshold - y);
+        count += a.partition_point(|&x| x <= -threshold - y);
+        if count as f64 >= allowed {
+            return false;
+        }
+    }
+    true
 }
 
 /// Student's t quantile: the x with P(T_df <= x) = q, for 0 < q < 1, df >= 1.
@@ -625,13 +793,87 @@ mod tests {
 
     #[test]
     fn min_detectable_respects_the_floor() {
-        // 5 seeds: the floor 0.0625 is above 0.05, so nothing is detectable.
+        // 5 seeds: the floor 0.0625 is above 0.05, so nothing is detectable;
+        // at a level equal to the floor the strict test cannot reject either.
         assert_eq!(min_detectable(5, 0.1, 0.05), f64::INFINITY);
+        assert_eq!(min_detectable(5, 0.1, 0.0625), f64::INFINITY);
         assert_eq!(min_detectable(1, 0.1, 0.5), f64::INFINITY);
-        let want = (2.262 + 0.883) * 0.1 / 10f64.sqrt();
-        let got = min_detectable(10, 0.1, 0.05);
-        assert!((got - want).abs() < 1e-3, "{got} vs {want}");
         assert_eq!(min_detectable(10, 0.0, 0.05), 0.0);
         assert!(min_detectable(6, 0.1, 0.05).is_finite());
+        assert_eq!(min_detectable(10, 0.2, 0.01), 0.2 * detectable_effect(10, 0.01));
+    }
+
+    #[test]
+    fn detectable_effect_is_the_exact_tests_power() {
+        // At level 0.05 / 17 over 10 seeds the exact test rejects only when
+        // all ten differences share a sign (p = 2/1024; the next possible
+        // p, 4/1024, is above the level), so 80% power needs
+        // Phi(k)^10 = 0.8: k = Phi^-1(0.8^0.1) = 2.0125 sd, where the t
+        // formula claims 1.56.
+        let k = detectable_effect(10, 0.05 / 17.0);
+        assert!((k - 2.0125).abs() < 0.04, "{k}");
+        let t = (t_quantile(1.0 - 0.05 / 34.0, 9) + t_quantile(0.8, 9)) / 10f64.sqrt();
+        assert!(t < 1.6 && k > t + 0.35, "{k} vs the t formula's {t}");
+        // Where discreteness no longer binds (a lenient level, more seeds)
+        // the exact test's power is close to the t test's.
+        let k = detectable_effect(14, 0.05);
+        let t = (t_quantile(0.975, 13) + t_quantile(0.8, 13)) / 14f64.sqrt();
+        assert!((k / t - 1.0).abs() < 0.1, "{k} vs {t}");
+        // Above EXACT_POWER_MAX seeds: the t formula.
+        let n = EXACT_POWER_MAX + 1;
+        let t = (t_quantile(0.975, n - 1) + t_quantile(0.8, n - 1)) / (n as f64).sqrt();
+        assert_eq!(detectable_effect(n, 0.05), t);
+        // Stricter levels and fewer seeds need larger effects.
+        assert!(detectable_effect(10, 0.01) > detectable_effect(10, 0.05));
+        assert!(detectable_effect(8, 0.05) > detectable_effect(12, 0.05));
+    }
+
+    #[test]
+    fn the_fast_rejection_agrees_with_the_p_value() {
+        let mut rng = SplitMix64(7);
+        for n in [2, 5, 8, 11, 14] {
+            for _ in 0..200 {
+                let shift = rng.unit();
+                let d: Vec<f64> = (0..n).map(|_| shift + rng.normal()).collect();
+                let p = sign_flip_p(&d, Tail::Two);
+                for level in [0.01, 0.05, 0.2] {
+                    assert_eq!(rejects(&d, level), p < level, "{d:?} at {level}: p {p}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_sided_and_equivalence_tests() {
+        // Every difference inside (-0.02, 0.02): above -0.1 and below +0.1
+        // for every seed, so each one-sided p is at its floor, 1/2^n.
+        let d = [0.01, -0.015, 0.0, 0.012, -0.01, 0.005, 0.019, -0.002];
+        assert_eq!(p_above(&d, -0.1), 1.0 / 256.0);
+        assert_eq!(p_below(&d, 0.1), 1.0 / 256.0);
+        assert_eq!(p_within(&d, 0.1), 1.0 / 256.0);
+        assert_eq!(p_beyond(&d, 0.1), 1.0);
+        // Twenty points up on every seed: beyond the margin.
+        let up = [0.2; 8];
+        assert_eq!(p_beyond(&up, 0.1), 2.0 / 256.0);
+        assert_eq!(p_within(&up, 0.1), 1.0);
+        // The one-sided p by brute force over every sign assignment.
+        let d = [0.3, -0.1, 0.2, 0.4, -0.05, 0.1, 0.15];
+        for bound in [-0.2, 0.0, 0.1] {
+            let e: Vec<f64> = d.iter().map(|x| x - bound).collect();
+            let observed: f64 = e.iter().sum();
+            let hits = (0..1u32 << e.len())
+                .filter(|m| {
+                    let s: f64 = e
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| if m >> i & 1 == 1 { -v } else { *v })
+                        .sum();
+                    s >= observed - 1e-12
+                })
+                .count();
+            assert_eq!(p_above(&d, bound), hits as f64 / 128.0, "bound {bound}");
+        }
+        assert_eq!(p_above(&[], 0.0), 1.0);
+        assert!(p_within(&[0.1, f64::NAN], 0.1).is_nan());
     }
 }

@@ -208,32 +208,31 @@ fn view_claims(s: &SweepResults) -> Html {
     }
 }
 
-/// For a sweep read as "holds": each claim over every (value, seed) pair
-/// at once, the test its plan relies on when each value has few seeds.
+/// For a sweep read as "holds": each claim over every value at once, the
+/// test its plan relies on when each value has few seeds (a unit is a
+/// (value, seed) pair, or a seed where one side is the same model at every
+/// value: `analysis::pooled`).
 fn view_pooled(s: &SweepResults, plan: &analysis::SweepPlan) -> Html {
     if plan.reading != analysis::Reading::Holds {
         return html! {};
     }
-    let rows = plan
-        .claims
-        .iter()
-        .zip(analysis::pooled(s, plan))
-        .map(|(c, (p, p_holm, verdict))| {
-            html! {
-                <tr>
-                    <td>{ format!("{} vs {}, {}", c.a, c.b, c.metric.label()) }</td>
-                    <td>{ format!("{} [{}, {}]", points(p.mean), points(p.lo), points(p.hi)) }</td>
-                    <td>{ p.n }</td>
-                    <td>{ format!("{:.4}", p_holm) }</td>
-                    <td class={format!("verdict {}", verdict.word())}>{ verdict.word() }</td>
-                </tr>
-            }
-        });
+    let rows = plan.claims.iter().zip(analysis::pooled(s, plan)).map(|(c, x)| {
+        let p = x.paired;
+        html! {
+            <tr>
+                <td>{ format!("{} vs {}, {}", c.a, c.b, c.metric.label()) }</td>
+                <td>{ format!("{} [{}, {}]", points(p.mean), points(p.lo), points(p.hi)) }</td>
+                <td>{ x.units() }</td>
+                <td>{ format!("{:.4}", x.p_holm) }</td>
+                <td class={format!("verdict {}", x.verdict.word())}>{ x.verdict.word() }</td>
+            </tr>
+        }
+    });
     html! {
         <div id="sweep-pooled">
             <h4>{ "Over every value at once" }</h4>
             <table class="claims">
-                <thead><tr><th>{ "a vs b" }</th><th>{ "a − b" }</th><th>{ "pairs" }</th><th>{ "p (Holm)" }</th><th>{ "verdict" }</th></tr></thead>
+                <thead><tr><th>{ "a vs b" }</th><th>{ "a − b" }</th><th>{ "units" }</th><th>{ "p (Holm)" }</th><th>{ "verdict" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
         </div>
