@@ -1062,6 +1062,66 @@ pub fn tested_markdown(tested: &[Tested]) -> String {
     s
 }
 
+/// Per-seed differences a − b counting every wrong answer the flawed
+/// grader accepted (gamed + accepted error), over the seeds both sides have.
+fn wrong_accepted_differences(results: &ExperimentResults, c: &Comparison) -> Vec<f64> {
+    let rate = |s: &Side| -> Vec<(u64, f64)> {
+        let gamed = results.per_seed(&s.regime, s.condition, Metric::Gamed);
+        let error = results.per_seed(&s.regime, s.condition, Metric::AcceptedError);
+        // Both come from the same rows (those with episodes), in seed order.
+        gamed
+            .iter()
+            .zip(error)
+            .map(|(&(seed, g), (_, e))| (seed, g + e))
+            .collect()
+    };
+    let (a, b) = (rate(&c.a), rate(&c.b));
+    a.iter()
+        .filter_map(|(seed, x)| b.iter().find(|(s, _)| s == seed).map(|(_, y)| x - y))
+        .collect()
+}
+
+/// The plan's claims on gaming read again on every wrong answer the flawed
+/// grader accepted (gamed + accepted error), so a reader sees whether a
+/// finding hinges on where `Outcome::classify` draws the line between
+/// gaming and a mistake the grader let through: the two means side by
+/// side, and whether the second still reads as the claim predicts (the
+/// same sign; for "a ≈ b", a mean inside the margin). Descriptive, not a
+/// further test.
+pub fn boundary_markdown(results: &ExperimentResults, plan: &[Comparison]) -> String {
+    let mut s = String::from(
+        "**Gaming or a mistake?** Each claim on the gamed rate again, counting every wrong answer the \
+         flawed grader accepted (gamed + accepted error), mean paired difference a − b in points [95% \
+         bootstrap interval]; *second reading*: whether its mean has the gamed difference's sign (for a \
+         ≈ b: lies inside ±10 points).\n\n\
+         | # | gamed a − b | gamed + accepted error a − b [95%] | second reading |\n|---|---|---|---|\n",
+    );
+    for (i, c) in plan.iter().enumerate().filter(|(_, c)| c.metric == Metric::Gamed) {
+        let gamed = Paired::of(&differences(results, c, 0));
+        let wrong = Paired::of(&wrong_accepted_differences(results, c));
+        let agree = match (gamed.mean, wrong.mean) {
+            (g, w) if g.is_nan() || w.is_nan() => "–",
+            (_, w) if c.predicted == Prediction::Same => {
+                if w.abs() < SAME_MARGIN {
+                    "inside ±10"
+                } else {
+                    "**outside ±10**"
+                }
+            }
+            (g, w) if (g > 0.0) == (w > 0.0) || g == 0.0 || w == 0.0 => "same sign",
+            _ => "**sign differs**",
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {agree} |",
+            i + 1,
+            points(gamed.mean),
+            interval(&wrong)
+        );
+    }
+    s
+}
+
 /// Everything `upbringing report --markdown` prints: the results' tables,
 /// the after-each-phase table and, with `plan`, their plan (`plan_of`) tested on
 /// them. RESULTS.md quotes it verbatim (tested).
@@ -1078,7 +1138,10 @@ pub fn report_markdown(results: &ExperimentResults, plan: bool) -> String {
             _ => "docs/analysis-plan.md",
         };
         let _ = writeln!(s, "\n**The pre-registered claims** ({doc}):\n");
-        s.push_str(&tested_markdown(&test(results, &plan_of(results))));
+        let plan = plan_of(results);
+        s.push_str(&tested_markdown(&test(results, &plan)));
+        s.push('\n');
+        s.push_str(&boundary_markdown(results, &plan));
     }
     s
 }
@@ -1207,6 +1270,37 @@ mod tests {
         let t = &test(&r, &one(Prediction::Same))[0];
         assert_eq!(t.verdict, Verdict::Refuted, "{t:?}");
         assert_eq!(t.p, 2.0 / 1024.0, "one-sided p doubled for the side");
+    }
+
+    #[test]
+    fn the_boundary_check_reads_gamed_and_accepted_errors_together() {
+        // Control games 30% and perfect reward 20%; perfect reward also has
+        // 20% accepted errors: gaming favours perfect reward, everything
+        // the grader let through does not.
+        let mut r = results(|regime, _| if regime == "control" { 30 } else { 20 });
+        for row in &mut r.rows {
+            if row.regime == "perfect reward" {
+                row.counts.accepted_error = 20;
+            }
+        }
+        let md = boundary_markdown(&r, &one(Prediction::Higher));
+        assert!(
+            md.contains("| 1 | +10 | -10 [-10, -10] | **sign differs** |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("\n| # | gamed a − b |"),
+            "the header starts its line: {md}"
+        );
+        // "a ≈ b" asks whether the second reading stays inside the margin.
+        let md = boundary_markdown(&r, &one(Prediction::Same));
+        assert!(
+            md.contains("| 1 | +10 | -10 [-10, -10] | **outside ±10** |"),
+            "{md}"
+        );
+        let r = results(|regime, _| if regime == "control" { 30 } else { 20 });
+        let md = boundary_markdown(&r, &one(Prediction::Higher));
+        assert!(md.contains("| 1 | +10 | +10 [+10, +10] | same sign |"), "{md}");
     }
 
     #[test]
