@@ -45,6 +45,15 @@ async function check(name, fn) {
   }
 }
 
+/// The page writes its link after it redraws, so an assert right after an
+/// action can run first: wait for the link instead (CI failed at random on
+/// `assert.match(page.url(), ...)` straight after `selectOption`).
+async function linkMatches(page, re, message = 'the link') {
+  await page
+    .waitForFunction((src) => new RegExp(src).test(location.href), re.source, { timeout: 10_000 })
+    .catch(() => assert.fail(`${message}: ${page.url()} never matched ${re}`));
+}
+
 async function openPage(query) {
   const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
   const errors = [];
@@ -166,10 +175,10 @@ await check('playground: precomputed results show at once, labelled', async () =
   assert.match(csv.split('\n')[0], /^regime,condition,seed,metric,value,lo,hi/);
   assert.ok(csv.split('\n').length > 1000, `${csv.split('\n').length} CSV lines`);
   await page.click('button.metric[data-metric="gap"]');
-  assert.equal(await page.getAttribute('#heatmap', 'data-metric'), 'gap');
+  await page.waitForSelector('#heatmap[data-metric="gap"]', { timeout: 10_000 });
   // Choosing a preset puts it in the link; the link restores it.
   await page.selectOption('#preset', 'inoculated');
-  assert.match(page.url(), /preset=inoculated/);
+  await linkMatches(page, /preset=inoculated/);
   // The view redraws asynchronously: wait for it, then check.
   await page.waitForFunction(() => document.querySelectorAll('#heatmap th.regime').length === 2, null, { timeout: 10_000 })
     .catch(() => {});
@@ -208,7 +217,7 @@ await check('playground: cells open transcripts; curves draw; edits refuse bad v
   assert.doesNotMatch(page.url(), /spec=/);
   await page.click(`.regime-card[data-regime="${regimes[1]}"] button.remove-regime`);
   await page.waitForFunction((n) => document.querySelectorAll('#heatmap th.regime').length === n, regimes.length - 1);
-  assert.match(page.url(), /spec=1\./);
+  await linkMatches(page, /spec=1\./);
   assert.equal(await page.$('#edit-error'), null, 'an accepted edit clears the message');
   // The link restores the edited experiment exactly, numbers included.
   const again = await browser.newPage();
@@ -233,7 +242,7 @@ await check('playground: a results file opens, and a tampered one is refused wit
   await page.waitForFunction(() => /opened from a results file/.test(document.querySelector('#provenance')?.textContent ?? ''));
   assert.equal(await page.$('#import-error'), null);
   assert.equal(await page.$$eval('#heatmap th.regime', (r) => r.length), quick.spec.regimes.length);
-  assert.match(page.url(), /spec=1\./, 'the opened experiment is in the link');
+  await linkMatches(page, /spec=1\./, 'the opened experiment is in the link');
   assert.deepEqual(errors, [], 'console errors');
   await page.close();
 });
@@ -279,7 +288,9 @@ await check('sweeps: a link opens a shipped sweep drawn with its bands and teste
   // Another measure redraws; closing the sweep takes it out of the link.
   const before = await page.$eval('#sweep-chart', (c) => c.innerHTML);
   await page.click('#sweep .controls button:nth-child(3)');
-  assert.notEqual(await page.$eval('#sweep-chart', (c) => c.innerHTML), before, 'honest success draws other lines');
+  await page
+    .waitForFunction((b) => document.querySelector('#sweep-chart').innerHTML !== b, before, { timeout: 10_000 })
+    .catch(() => assert.fail('honest success draws other lines'));
   await page.click('button[data-sweep="side-phase-length"]');
   await page.waitForFunction(() => !document.querySelector('#sweep') && !location.search.includes('sweep='));
   assert.deepEqual(errors, []);
@@ -321,12 +332,14 @@ await check('design: one button pads every regime to equal steps, and the shippe
   const { page, errors } = await openPage('?backend=cpu&preset=ethics-class');
   await page.waitForSelector('#heatmap td.heat', { timeout: 60_000 });
   await page.click('#design summary');
-  assert.equal(await page.isDisabled('#equal-steps'), false, 'control trains 40 steps fewer than the ethics class');
+  await page
+    .waitForSelector('#equal-steps:not([disabled])', { timeout: 10_000 })
+    .catch(() => assert.fail('control trains 40 steps fewer than the ethics class'));
   await page.click('#equal-steps');
   await page.waitForFunction(() => [...document.querySelectorAll('.regime-card .phases button')].some((b) => b.textContent.includes('neutral padding')));
   assert.equal(await page.isDisabled('#equal-steps'), true, 'nothing left to pad');
   assert.equal(await page.$$eval('#heatmap td.heat', (c) => c.length), 0, 'the padded control has no shipped results');
-  assert.match(page.url(), /spec=/, 'the link carries the padded design');
+  await linkMatches(page, /spec=/, 'the link carries the padded design');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -580,7 +593,9 @@ await check('exercise: the link hides and fixes what it says; free settings chan
   assert.ok(await page.$eval('.regime-card[data-regime="control"] button.remove-regime', (b) => b.disabled));
   assert.ok(await page.$eval('.regime-card[data-regime="yours"] .regime-name', (b) => b.disabled), 'names are fixed');
   await page.click('.regime-card[data-regime="yours"] button.phase:nth-of-type(3)');
-  assert.ok(await page.$eval('.phase-editor input[data-field="steps"]', (i) => i.disabled), 'steps fixed');
+  await page
+    .waitForSelector('.phase-editor input[data-field="steps"]:disabled', { timeout: 10_000 })
+    .catch(() => assert.fail('steps fixed'));
   const free = '.phase-editor input[data-field="honest answers (weight)"]';
   assert.ok(!(await page.$eval(free, (i) => i.disabled)), 'what the class trains on is free');
   await page.fill(free, '1');
@@ -592,8 +607,8 @@ await check('exercise: the link hides and fixes what it says; free settings chan
   // That design is the ethics class, which the shipped results cover.
   await page.waitForSelector('#verdict[data-met="true"]', { timeout: 10_000 });
   assert.match(await page.textContent('#verdict'), /Goal met \(read off the precomputed results\)/);
-  assert.match(page.url(), /exercise=words-or-deeds/);
-  assert.match(page.url(), /spec=1\./, 'the attempt travels in the link');
+  await linkMatches(page, /exercise=words-or-deeds/);
+  await linkMatches(page, /spec=1\./, 'the attempt travels in the link');
   assert.doesNotMatch(page.url(), /preset=/);
   // Reopening the link restores the attempt, met.
   const again = await browser.newPage();
@@ -613,7 +628,7 @@ await check('exercise: a hand-edited link that changes a fixed value is refused'
   assert.equal(notices.length, 1, JSON.stringify(notices));
   assert.match(notices[0], /changes something the exercise fixes .*steps.*showing the exercise as it starts/);
   await page.click('.regime-card[data-regime="yours"] button.phase:nth-of-type(3)');
-  assert.equal(await page.inputValue('.phase-editor input[data-field="steps"]'), '40');
+  await page.waitForFunction(() => document.querySelector('.phase-editor input[data-field="steps"]')?.value === '40', null, { timeout: 10_000 });
   await page.close();
 });
 

@@ -61,12 +61,74 @@ pub fn run_units(
     result
 }
 
-/// A new empty folder of this process's under the temporary folder.
+/// A new folder under the temporary folder that only this user can enter,
+/// under a name nobody could have guessed and taken first: on a shared
+/// machine another user could otherwise create it beforehand (a sticky
+/// /tmp keeps us from removing theirs) and plant symlinks that turn our
+/// writes against our own files, or outcomes that forge results. Creating
+/// it is atomic and fails if the name exists, so we only ever use a
+/// folder we made.
 pub fn scratch(what: &str) -> std::io::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("upbringing-{}-{what}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+    use std::hash::{BuildHasher, Hasher};
+    use std::os::unix::fs::DirBuilderExt;
+    let mut last = None;
+    for attempt in 0u32..16 {
+        // std's per-process random keys, the clock and the attempt: unguessable enough
+        // for a name, and a clash only costs another attempt.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        h.write_u32(attempt);
+        let dir = std::env::temp_dir().join(format!(
+            "upbringing-{}-{what}-{:016x}",
+            std::process::id(),
+            h.finish()
+        ));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.expect("every attempt clashed"))
+}
+
+/// Does a child's outcome hold only its own unit (every row, stage, depth
+/// row, log and failure at its seed; every row and failure of its regime)?
+/// A file in the folder that says otherwise was not written by that child.
+fn belongs_to(outcome: &SeedOutcome, unit: &Unit) -> Result<(), String> {
+    let seeds = outcome
+        .rows
+        .iter()
+        .map(|r| r.seed)
+        .chain(outcome.stages.iter().map(|r| r.seed))
+        .chain(outcome.depth.iter().map(|r| r.seed))
+        .chain(outcome.logs.iter().map(|r| r.seed))
+        .chain(outcome.failures.iter().map(|f| f.seed));
+    let regimes = outcome
+        .rows
+        .iter()
+        .map(|r| r.regime.as_str())
+        .chain(outcome.failures.iter().map(|f| f.regime.as_str()));
+    if let Some(seed) = seeds.into_iter().find(|&s| s != unit.seed) {
+        return Err(format!(
+            "its outcome holds seed {seed}, not the unit's {}",
+            unit.seed
+        ));
+    }
+    if let Some(regime) = regimes.into_iter().find(|&r| r != unit.regime) {
+        return Err(format!(
+            "its outcome holds regime {regime:?}, not the unit's {:?}",
+            unit.regime
+        ));
+    }
+    if outcome.rows.is_empty() && outcome.failures.is_empty() {
+        return Err("its outcome holds neither rows nor a failure".into());
+    }
+    Ok(())
 }
 
 fn schedule(
@@ -202,7 +264,9 @@ fn one_unit(
     if !child.wait()?.success() {
         return Err(other.trim().to_string().into());
     }
-    Ok(serde_json::from_str(&std::fs::read_to_string(out)?)?)
+    let outcome: SeedOutcome = serde_json::from_str(&std::fs::read_to_string(out)?)?;
+    belongs_to(&outcome, unit).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(outcome)
 }
 
 /// A child process as the engine's `Host`: progress on stderr for the
@@ -248,5 +312,85 @@ impl Host for ChildHost {
             eprintln!("{TRAINED}{key:016x}");
         }
         Box::pin(std::future::ready(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+    use upbringing_lab::eval::Counts;
+    use upbringing_lab::results::{Failure, Row};
+
+    #[test]
+    fn scratch_folders_are_private_and_never_one_planted_before() {
+        // What another user could have made in advance under the old,
+        // predictable name: it must not be the folder we get.
+        let planted = std::env::temp_dir().join(format!("upbringing-{}-test", std::process::id()));
+        std::fs::create_dir_all(&planted).unwrap();
+        std::fs::write(planted.join("unit-0.out.json"), "{}").unwrap();
+        let (a, b) = (scratch("test").unwrap(), scratch("test").unwrap());
+        assert_ne!(a, planted);
+        assert_ne!(a, b, "each call makes a folder of its own");
+        for dir in [&a, &b] {
+            assert_eq!(
+                std::fs::read_dir(dir).unwrap().count(),
+                0,
+                "{} is new",
+                dir.display()
+            );
+            let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{} is ours alone", dir.display());
+            std::fs::remove_dir(dir).unwrap();
+        }
+        std::fs::remove_dir_all(&planted).unwrap();
+    }
+
+    #[test]
+    fn an_outcome_must_hold_its_own_unit() {
+        let unit = Unit {
+            regime: "control".into(),
+            seed: 3,
+        };
+        let row = |regime: &str, seed| Row {
+            regime: regime.into(),
+            seed,
+            condition: upbringing_lab::eval::Condition::InDistribution,
+            counts: Counts::default(),
+            transcripts: vec![],
+        };
+        let outcome = |rows| SeedOutcome {
+            rows,
+            stages: vec![],
+            depth: vec![],
+            logs: vec![],
+            phases_trained: 1,
+            phases_recalled: 0,
+            failures: vec![],
+        };
+        assert_eq!(belongs_to(&outcome(vec![row("control", 3)]), &unit), Ok(()));
+        assert!(
+            belongs_to(&outcome(vec![row("control", 4)]), &unit)
+                .unwrap_err()
+                .contains("seed 4")
+        );
+        assert!(
+            belongs_to(&outcome(vec![row("ethics class", 3)]), &unit)
+                .unwrap_err()
+                .contains("ethics class")
+        );
+        assert!(
+            belongs_to(&outcome(vec![]), &unit).is_err(),
+            "an empty outcome is no outcome"
+        );
+        let failed = SeedOutcome {
+            failures: vec![Failure {
+                regime: "control".into(),
+                seed: 3,
+                message: "diverged".into(),
+            }],
+            ..outcome(vec![])
+        };
+        assert_eq!(belongs_to(&failed, &unit), Ok(()));
     }
 }
