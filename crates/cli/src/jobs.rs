@@ -96,6 +96,19 @@ pub fn scratch(what: &str) -> std::io::Result<PathBuf> {
     Err(last.expect("every attempt clashed"))
 }
 
+/// The binary to start children from: the image this process runs, even
+/// after the file it was started from is rebuilt or removed (a sweep of
+/// hours outlives builds; children of a newer binary would train with
+/// another engine, and a removed one cannot start at all). On Linux the
+/// kernel's link to the running image; elsewhere the path it started from.
+fn running_binary() -> std::io::Result<PathBuf> {
+    if cfg!(target_os = "linux") {
+        Ok(PathBuf::from("/proc/self/exe"))
+    } else {
+        std::env::current_exe()
+    }
+}
+
 /// Does a child's outcome hold only its own unit (every row, stage, depth
 /// row, log and failure at its seed; every row and failure of its regime)?
 /// A file in the folder that says otherwise was not written by that child.
@@ -139,7 +152,7 @@ fn schedule(
     checkpoints: &Path,
     bar: &mut Bar,
 ) -> Result<Vec<SeedOutcome>, Box<dyn std::error::Error>> {
-    let exe = std::env::current_exe()?;
+    let exe = running_binary()?;
     let mut schedule = Schedule::new(plan::plan(spec));
     let total: usize = schedule.plan().iter().map(|p| p.cost).sum();
     let mut pieces: Vec<Option<SeedOutcome>> = vec![None; schedule.plan().len()];

@@ -133,3 +133,45 @@ fn a_sweep_over_evaluation_settings_scores_each_value_afresh() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Children start from the image the parent runs, not from the file it was
+/// started from: rebuilding or removing that file while a run goes on (a
+/// sweep of hours outlives builds) neither breaks the run nor mixes engines.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_survives_its_binary_being_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("upbringing-replaced-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut spec = smoke(preset("quick").unwrap());
+    // Units wait for the shared prefix, so most children start after the swap.
+    spec.regimes
+        .retain(|r| ["control", "ethics class", "coupled"].contains(&r.name.as_str()));
+    spec.seeds = vec![4];
+    let path = dir.join("spec.json");
+    std::fs::write(&path, spec.to_json()).unwrap();
+    let exe = dir.join("upbringing");
+    std::fs::copy(env!("CARGO_BIN_EXE_upbringing"), &exe).unwrap();
+    let child = Command::new(&exe)
+        .args(["run", "--spec"])
+        .arg(&path)
+        .args(["--jobs", "2", "--threads", "1", "--out"])
+        .arg(dir.join("out.json"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the CLI starts");
+    // A rebuild: the old file goes, a different program takes its name.
+    std::fs::remove_file(&exe).unwrap();
+    std::fs::write(&exe, "#!/bin/sh\nexit 3\n").unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ran = child.wait_with_output().unwrap();
+    assert!(
+        ran.status.success(),
+        "the run failed after its binary was replaced: {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let out = ExperimentResults::from_json(&std::fs::read_to_string(dir.join("out.json")).unwrap()).unwrap();
+    assert_eq!(out.failures, vec![]);
+    assert!(!out.rows.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
