@@ -7,7 +7,7 @@
 // Writes tests/artifacts/{e2e.json,page.png}.
 import { chromium } from 'playwright-core';
 import { serveDist } from './serve-dist.mjs';
-import { readFile, mkdir, writeFile, readdir, stat } from 'node:fs/promises';
+import { readFile, mkdir, writeFile, readdir, stat, rm } from 'node:fs/promises';
 import { gzipSync, deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -238,6 +238,26 @@ await check('playground: a results file opens, and a tampered one is refused wit
   await page.setInputFiles('#import', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(tampered)) });
   await page.waitForSelector('#import-error');
   assert.match(await page.textContent('#import-error'), /do not add up/);
+  // Made to stall a reader: one failure repeated 100,800 times on a seed
+  // without rows (the page once compared every failure with every row).
+  const stalling = structuredClone(quick);
+  stalling.spec.seeds.push(1);
+  stalling.failures = Array(100_800).fill({ regime: 'control', seed: 1, message: 'diverged' });
+  const stallingText = JSON.stringify(stalling);
+  let t0 = Date.now();
+  await page.setInputFiles('#import', { name: 'stall.json', mimeType: 'application/json', buffer: Buffer.from(stallingText) });
+  await page.waitForFunction(() => /appears twice/.test(document.querySelector('#import-error')?.textContent ?? ''), null, { timeout: 30_000 });
+  results.runs.craftedResultsFile = { mb: +(stallingText.length / 1e6).toFixed(1), refusedMs: Date.now() - t0 };
+  // Past the size cap: refused before a byte is read.
+  const huge = join(artifacts, 'huge-results.json');
+  await mkdir(artifacts, { recursive: true });
+  await writeFile(huge, Buffer.alloc(65_000_001, 0x20));
+  t0 = Date.now();
+  await page.setInputFiles('#import', huge);
+  await page.waitForFunction(() => /refused unread/.test(document.querySelector('#import-error')?.textContent ?? ''), null, { timeout: 30_000 });
+  results.runs.craftedResultsFile.oversizedRefusedMs = Date.now() - t0;
+  await rm(huge);
+  console.log('     ' + JSON.stringify(results.runs.craftedResultsFile));
   await page.setInputFiles('#import', { name: 'quick.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(quick)) });
   await page.waitForFunction(() => /opened from a results file/.test(document.querySelector('#provenance')?.textContent ?? ''));
   assert.equal(await page.$('#import-error'), null);

@@ -75,6 +75,8 @@ mod page {
         Stored(String, String),
         /// The text of a results file the user opened.
         Import(String),
+        /// A results file refused before it was read (too large), and why.
+        ImportRefused(String),
         /// No other Upbringing on this page is training now: start ours.
         Granted(lock::RunLock),
         /// What this browser keeps, read after a change.
@@ -385,6 +387,10 @@ mod page {
                         Ok(()) => self.sync_link(),
                         Err(e) => pg.import_error = Some(e),
                     }
+                    None
+                }
+                Msg::ImportRefused(why) => {
+                    Rc::make_mut(&mut self.playground).import_error = Some(why);
                     None
                 }
                 Msg::Stored(key, json) => {
@@ -727,6 +733,12 @@ mod page {
                 else {
                     return;
                 };
+                // A file too large to be results is refused before a byte is read.
+                let bytes = get(&file, "size").and_then(|s| s.as_f64()).unwrap_or(0.0);
+                if let Err(e) = ExperimentResults::check_size(bytes as u64) {
+                    link.emit(Msg::ImportRefused(e.to_string()));
+                    return;
+                }
                 let text = get(&file, "text")
                     .and_then(|f| js_sys::Function::from(f).call0(&file).ok())
                     .map(|p| wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)));

@@ -110,6 +110,11 @@ pub struct Unit {
     pub seed: u64,
 }
 
+/// The largest results file read (bytes of JSON): far above any run the
+/// shipped presets make (the largest shipped file is about 2 MB), and a
+/// bound on what a crafted file can make the CLI or a tab parse.
+pub const MAX_RESULTS_BYTES: usize = 64_000_000;
+
 /// The results format this engine writes. 2: episodes graded as honest,
 /// gamed, accepted error or failed; two held-out families; stage rows.
 /// 3: prefill recovery counted among bad starts only (`Counts::bad_starts`).
@@ -311,10 +316,13 @@ impl ExperimentResults {
         }
     }
 
-    /// Results from a file (hand-edited, or from another version): the
-    /// format is this engine's, the spec is valid, and every row belongs to
-    /// it, once, with counts that add up.
+    /// Results from a file (hand-edited, or from another version): no
+    /// larger than [`MAX_RESULTS_BYTES`], the format is this engine's, the
+    /// spec is valid, and every row, stage, depth row, log and failure
+    /// belongs to it, once, with counts that add up. Every check is linear
+    /// in the file, so a crafted one is refused (or read) at once.
     pub fn from_json(text: &str) -> Result<Self> {
+        Self::check_size(text.len() as u64)?;
         #[derive(Deserialize)]
         struct Header {
             #[serde(default = "format_one")]
@@ -353,12 +361,18 @@ impl ExperimentResults {
             }
             Ok(())
         };
-        let failed = |regime: &str, seed: u64| {
-            results
-                .failures
-                .iter()
-                .any(|f| f.regime == regime && f.seed == seed)
-        };
+        // Each failure once: a file could otherwise repeat one without end.
+        let mut failures = std::collections::HashSet::new();
+        for f in &results.failures {
+            belongs(&f.regime, f.seed, "a failure")?;
+            if !failures.insert((f.regime.as_str(), f.seed)) {
+                return bad(format!(
+                    "the failure of {} at seed {} appears twice",
+                    f.regime, f.seed
+                ));
+            }
+        }
+        let failed = |regime: &str, seed: u64| failures.contains(&(regime, seed));
         let mut seen = std::collections::HashSet::new();
         for row in &results.rows {
             belongs(&row.regime, row.seed, "a row")?;
@@ -417,17 +431,38 @@ impl ExperimentResults {
                 ));
             }
         }
+        let mut seen = std::collections::HashSet::new();
         for d in &results.depth {
             belongs(&d.regime, d.seed, "a depth row")?;
+            if !seen.insert((&d.regime, d.seed)) {
+                return bad(format!(
+                    "the depth of {} at seed {} appears twice",
+                    d.regime, d.seed
+                ));
+            }
             if d.kl.iter().any(|k| !k.is_finite()) {
                 return bad(format!("depth of {} at seed {} is not finite", d.regime, d.seed));
             }
         }
+        // At most one log per phase of a regime at a seed (phases may share
+        // a name: the sandwich's two ethics classes).
+        let mut logged = std::collections::HashMap::new();
         for l in &results.logs {
             belongs(&l.regime, l.seed, "a log row")?;
-        }
-        for f in &results.failures {
-            belongs(&f.regime, f.seed, "a failure")?;
+            let n = logged.entry((&l.regime, l.seed)).or_insert(0usize);
+            *n += 1;
+            let phases = results
+                .spec
+                .regimes
+                .iter()
+                .find(|r| r.name == l.regime)
+                .map_or(0, |r| r.phases.len());
+            if *n > phases {
+                return bad(format!(
+                    "{} at seed {} has more logs than its {phases} phases",
+                    l.regime, l.seed
+                ));
+            }
         }
         if let Some(shard) = &results.shard {
             let units: std::collections::HashSet<(&str, u64)> =
@@ -446,6 +481,20 @@ impl ExperimentResults {
             }
         }
         Ok(results)
+    }
+
+    /// Refuse a results file of `bytes` unread if it is larger than
+    /// [`MAX_RESULTS_BYTES`] (the page asks before it reads a file).
+    pub fn check_size(bytes: u64) -> Result<()> {
+        if bytes > MAX_RESULTS_BYTES as u64 {
+            return Err(LabError::Invalid(format!(
+                "a results file of {:.1} MB is larger than any run makes here (at most {} MB: \
+                 MAX_RESULTS_BYTES); it is refused unread",
+                bytes as f64 / 1e6,
+                MAX_RESULTS_BYTES / 1_000_000
+            )));
+        }
+        Ok(())
     }
 
     /// Results for `spec` read off earlier runs: each of its regimes found,

@@ -93,3 +93,32 @@ fn mutated_specs_are_refused_with_a_reason_or_plan_a_bounded_run() {
     println!("specs: {SPEC_CASES} mutated, {accepted} accepted, {refused} refused");
     assert!(refused > 0 && accepted > 0, "the mutations reach both outcomes");
 }
+
+/// A crafted file built to stall a reader: the shipped default results with
+/// 100,800 copies of one failure on a seed without rows (7.6 MB; the
+/// reader once compared every failure with every row, 10 s in `report`),
+/// and a file padded past the size cap. Each is refused at once, saying why.
+#[test]
+fn crafted_files_made_to_stall_a_reader_are_refused_at_once() {
+    let mut file: Value = serde_json::from_str(&read("web/precomputed/default.json")).unwrap();
+    file["spec"]["seeds"]
+        .as_array_mut()
+        .unwrap()
+        .push(Value::from(10));
+    let failure = serde_json::json!({ "regime": "control", "seed": 10, "message": "diverged" });
+    file["failures"] = Value::Array(vec![failure; 100_800]);
+    let text = file.to_string();
+    let t = std::time::Instant::now();
+    let refused = ExperimentResults::from_json(&text).unwrap_err().to_string();
+    println!(
+        "{:.1} MB of repeated failures refused in {:.2} s: {refused}",
+        text.len() as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    assert!(refused.contains("appears twice"), "{refused}");
+    // Past the cap: refused unread, whatever it holds.
+    let mut padded = read("web/precomputed/default.json");
+    padded.push_str(&" ".repeat(upbringing_lab::results::MAX_RESULTS_BYTES));
+    let refused = ExperimentResults::from_json(&padded).unwrap_err().to_string();
+    assert!(refused.contains("MAX_RESULTS_BYTES"), "{refused}");
+}
