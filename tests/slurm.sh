@@ -60,12 +60,14 @@ SOCKET="$STATE/munge/munge.socket"
   --seed-file="$STATE/munge/munged.seed"
 MUNGE_PID="$("${sudo[@]}" cat "$STATE/munge/munged.pid")"
 
-HOST="$(hostname -s)"
+# Everything on localhost, named so: no name lookup of the machine's own
+# hostname (which a fresh container may not resolve).
+HOST=localhost
 CPUS="$(nproc)"
 MEM_MB=$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 512))
 cat >"$STATE/slurm.conf" <<EOF
 ClusterName=upbringing-test
-SlurmctldHost=$HOST
+SlurmctldHost=$HOST(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -89,13 +91,13 @@ ReturnToService=2
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
-NodeName=$HOST CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
+NodeName=$HOST NodeHostname=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
 PartitionName=test Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOF
 "${sudo[@]}" mkdir -p "$STATE/ctld" "$STATE/d"
 export SLURM_CONF="$STATE/slurm.conf"
 "${sudo[@]}" env SLURM_CONF="$SLURM_CONF" slurmctld -f "$SLURM_CONF"
-"${sudo[@]}" env SLURM_CONF="$SLURM_CONF" slurmd -f "$SLURM_CONF"
+"${sudo[@]}" env SLURM_CONF="$SLURM_CONF" slurmd -f "$SLURM_CONF" -N "$HOST"
 for _ in $(seq 60); do
   if sinfo -h -N -o '%T' 2>/dev/null | grep -qx idle; then break; fi
   sleep 1
