@@ -113,7 +113,7 @@ fn running_binary() -> std::io::Result<PathBuf> {
 /// row, log and failure at its seed; every row and failure of its regime)?
 /// A file in the folder that says otherwise was not written by that child.
 fn belongs_to(outcome: &SeedOutcome, unit: &Unit) -> Result<(), String> {
-    let seeds = outcome
+    let mut seeds = outcome
         .rows
         .iter()
         .map(|r| r.seed)
@@ -121,18 +121,18 @@ fn belongs_to(outcome: &SeedOutcome, unit: &Unit) -> Result<(), String> {
         .chain(outcome.depth.iter().map(|r| r.seed))
         .chain(outcome.logs.iter().map(|r| r.seed))
         .chain(outcome.failures.iter().map(|f| f.seed));
-    let regimes = outcome
+    let mut regimes = outcome
         .rows
         .iter()
         .map(|r| r.regime.as_str())
         .chain(outcome.failures.iter().map(|f| f.regime.as_str()));
-    if let Some(seed) = seeds.into_iter().find(|&s| s != unit.seed) {
+    if let Some(seed) = seeds.find(|&s| s != unit.seed) {
         return Err(format!(
             "its outcome holds seed {seed}, not the unit's {}",
             unit.seed
         ));
     }
-    if let Some(regime) = regimes.into_iter().find(|&r| r != unit.regime) {
+    if let Some(regime) = regimes.find(|&r| r != unit.regime) {
         return Err(format!(
             "its outcome holds regime {regime:?}, not the unit's {:?}",
             unit.regime
