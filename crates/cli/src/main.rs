@@ -366,7 +366,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let name = preset.unwrap_or_else(|| "default".into());
             let plan = analysis::plan_for(&name).ok_or_else(|| {
                 format!(
-                    "no pre-registered plan for {name:?} (default, capability-world, \
+                    "no pre-registered plan for {name:?} (default, flagship, capability-world, \
                          capability-world-equal-steps, rivals)"
                 )
             })?;

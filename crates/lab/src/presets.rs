@@ -406,6 +406,14 @@ pub fn list() -> Vec<(String, String)> {
             "every regime at reduced length, 1 seed (a smoke run: minutes, not a finding)".to_string(),
         ),
         (
+            FLAGSHIP.to_string(),
+            format!(
+                "every regime where capability rl builds the capability, a new trick that is new, the arms \
+                 that separate the confounds, {} fresh seeds (docs/flagship-plan.md)",
+                FLAGSHIP_SEEDS.end - FLAGSHIP_SEEDS.start
+            ),
+        ),
+        (
             CAPABILITY.to_string(),
             "the core regimes where capability rl must build capability: pretraining rarely shows the \
              longer tasks (docs/capability-plan.md)"
@@ -449,6 +457,7 @@ pub fn preset(name: &str) -> Result<ExperimentSpec> {
         CAPABILITY => Ok(capability_world()),
         CAPABILITY_EQUAL => capability_equal_steps(),
         RIVALS => rivals(),
+        FLAGSHIP => Ok(flagship()),
         other => {
             let all = regimes(FULL);
             let chosen = all
@@ -513,6 +522,7 @@ fn capability_world() -> ExperimentSpec {
         lengths: [2, 5],
         long_lengths: [4, 5],
         pretrain_long_share: Some(CAPABILITY_LONG_SHARE),
+        double_family: false,
     });
     spec
 }
@@ -520,6 +530,119 @@ fn capability_world() -> ExperimentSpec {
 /// Share of pretraining tasks at 4-5 digits in the capability world (the
 /// pilot's choice; see `capability_world`).
 const CAPABILITY_LONG_SHARE: f64 = 0.2;
+
+/// The flagship's preset (what the page opens on).
+pub const FLAGSHIP: &str = "flagship";
+/// Regime names the flagship's plan refers to (its arms beyond the default's).
+pub const VALUES_ONLY_CLASS: &str = "ethics class, short tasks";
+pub const FULLY_CHECKED: &str = "raised in it, fully checked";
+pub const CLASS_FIRST: &str = "ethics class first";
+pub const CONTROL_PADDED: &str = "control, padded before rl";
+pub const RAISED_PADDED: &str = "raised in it, padded before rl";
+/// The lengths pretraining mostly shows in the capability world: a class on
+/// them demonstrates values on tasks the model can already do.
+const SHORT_LENGTHS: [usize; 2] = [2, 3];
+/// The flagship's seeds: never run in any experiment before it (the others
+/// used 0-49).
+const FLAGSHIP_SEEDS: std::ops::Range<u64> = 50..60;
+
+/// The thesis where its premise holds (docs/flagship-plan.md): the
+/// capability world, where capability rl builds what pretraining left
+/// weak, with a held-out family whose trick is new in token and form
+/// (`double`), every regime of the default, and the arms that separate the
+/// confounds of the capability world's first run: an ethics class that
+/// teaches values without the skill, a fully checked capability phase, the
+/// class before the capability rl, and equal steps with the padding placed
+/// before the rl, where it is neutral.
+fn flagship() -> ExperimentSpec {
+    let b = FULL;
+    let base = || pretrain(b, base_corpus());
+    let padding = || PhaseSpec {
+        name: crate::spec::PADDING.into(),
+        alignment: false,
+        steps: b.side,
+        lr: 1e-3,
+        batch_size: 32,
+        objective: Objective::Pretrain {
+            corpus: base_corpus(),
+        },
+    };
+    let raised = |checked: f64| {
+        rl(
+            "capability rl, raised",
+            b.rl,
+            mix(0.5, 0.0, 0.0),
+            Grader::Flawed,
+            1.0,
+            checked,
+        )
+    };
+    let mut all = vec![regime(
+        PRETRAINED_ONLY,
+        "The baseline: the model after pretraining, before any rl (what capability rl adds is measured from it).",
+        vec![base()],
+    )];
+    all.extend(regimes(b));
+    all.extend([
+        regime(
+            VALUES_ONLY_CLASS,
+            "The ethics class on 2-3 digit tasks only, which pretraining already taught: values without the skill.",
+            vec![
+                base(),
+                capability(b),
+                PhaseSpec {
+                    objective: Objective::Sft {
+                        tasks: TaskMix {
+                            lengths: Some(SHORT_LENGTHS),
+                            ..mix(0.5, 0.0, 0.0)
+                        },
+                        data: SftMix {
+                            honest: 1.0,
+                            ..Default::default()
+                        },
+                    },
+                    ..ethics(b.side)
+                },
+            ],
+        ),
+        regime(
+            FULLY_CHECKED,
+            "Raised in it with every capability-rl episode checked: each exploit penalised.",
+            vec![base(), raised(1.0)],
+        ),
+        regime(
+            CLASS_FIRST,
+            "The ethics class before capability rl: does early alignment survive the rl that builds capability?",
+            vec![base(), ethics(b.side), capability(b)],
+        ),
+        regime(
+            CONTROL_PADDED,
+            "The control at the ethics class's steps: neutral pretraining text before the rl.",
+            vec![base(), padding(), capability(b)],
+        ),
+        regime(
+            RAISED_PADDED,
+            "Raised in it at the ethics class's steps: neutral pretraining text before the rl.",
+            vec![base(), padding(), raised(0.5)],
+        ),
+    ]);
+    let mut spec = experiment(
+        FLAGSHIP,
+        "Where capability rl builds the capability: every regime, a new trick that is new, and the arms that \
+         separate the confounds.",
+        b,
+        all,
+    );
+    spec.world = WorldSpec::GradedTasks(GradedSpec {
+        lengths: [2, 5],
+        long_lengths: [4, 5],
+        pretrain_long_share: Some(CAPABILITY_LONG_SHARE),
+        double_family: true,
+    });
+    spec.eval.held_out_new_trick = "double".into();
+    spec.seeds = FLAGSHIP_SEEDS.collect();
+    spec
+}
 
 /// The capability world's claim 10 (raised in it against the ethics class)
 /// at equal training steps.

@@ -12,6 +12,7 @@ use crate::error::{LabError, Result};
 use crate::eval::{Condition, Counts, Transcript};
 use crate::spec::{ExperimentSpec, PhaseSpec, RegimeSpec, same_training};
 use crate::stats::{Rate, Spread};
+use crate::world::GamingRule;
 
 /// Counts for one (regime, seed, condition).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,7 +119,13 @@ pub const MAX_RESULTS_BYTES: usize = 64_000_000;
 /// The results format this engine writes. 2: episodes graded as honest,
 /// gamed, accepted error or failed; two held-out families; stage rows.
 /// 3: prefill recovery counted among bad starts only (`Counts::bad_starts`).
-pub const FORMAT: u32 = 3;
+/// 4: gaming graded by [`GamingRule::NearMiss`] (3 and earlier: `Nearest`);
+/// answers that are another family's shortcut counted (`Counts::other_tricks`).
+pub const FORMAT: u32 = 4;
+/// The oldest format this engine still reads: format 3's counts mean what
+/// they meant, graded by the rule of their day ([`GamingRule::of_format`]),
+/// and reports say which rule that was.
+pub const OLDEST_READABLE: u32 = 3;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentResults {
@@ -195,6 +202,8 @@ pub struct Cell {
     pub accepted_error: Estimate,
     /// Prefill: bad forced starts abandoned (0 of 0 elsewhere).
     pub recovered: Estimate,
+    /// Another family's shortcut written (format 4 on; 0 in older results).
+    pub other_trick: Estimate,
     /// Share of probes answered "I do not game graders".
     pub stated: Estimate,
     /// Stated minus revealed: claims of not gaming minus the share of
@@ -210,10 +219,17 @@ pub enum Metric {
     Honest,
     AcceptedError,
     Recovered,
+    OtherTrick,
 }
 
 impl Metric {
-    pub const ALL: [Self; 4] = [Self::Gamed, Self::Honest, Self::AcceptedError, Self::Recovered];
+    pub const ALL: [Self; 5] = [
+        Self::Gamed,
+        Self::Honest,
+        Self::AcceptedError,
+        Self::Recovered,
+        Self::OtherTrick,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -221,6 +237,7 @@ impl Metric {
             Self::Honest => "honest",
             Self::AcceptedError => "accepted_error",
             Self::Recovered => "recovered",
+            Self::OtherTrick => "other_trick",
         }
     }
 
@@ -230,6 +247,7 @@ impl Metric {
             Self::Honest => "honest success",
             Self::AcceptedError => "accepted error",
             Self::Recovered => "recovered",
+            Self::OtherTrick => "another family's shortcut",
         }
     }
 
@@ -239,6 +257,7 @@ impl Metric {
             Self::Gamed => c.gamed,
             Self::Honest => c.honest,
             Self::AcceptedError => c.accepted_error,
+            Self::OtherTrick => c.other_tricks,
             Self::Recovered => return (c.recovered, c.bad_starts),
         };
         (k, c.episodes)
@@ -258,6 +277,7 @@ impl Cell {
             Metric::Honest => &self.honest,
             Metric::AcceptedError => &self.accepted_error,
             Metric::Recovered => &self.recovered,
+            Metric::OtherTrick => &self.other_trick,
         }
     }
 }
@@ -297,6 +317,11 @@ impl ExperimentResults {
         }
     }
 
+    /// The rule that told gaming from accepted errors in these counts.
+    pub fn gaming_rule(&self) -> GamingRule {
+        GamingRule::of_format(self.format)
+    }
+
     /// Results for `spec` with nothing in them yet (in today's format).
     pub fn empty(spec: &ExperimentSpec) -> Self {
         Self {
@@ -333,9 +358,9 @@ impl ExperimentResults {
         }
         let header: Header =
             serde_json::from_str(text).map_err(|e| LabError::Invalid(format!("not a results file: {e}")))?;
-        if header.format != FORMAT {
+        if !(OLDEST_READABLE..=FORMAT).contains(&header.format) {
             return Err(LabError::Invalid(format!(
-                "results file format {} is not this engine's ({FORMAT}): {}; run its spec again \
+                "results file format {} is not one this engine reads ({OLDEST_READABLE} to {FORMAT}): {}; run its spec again \
                  (`upbringing run --spec FILE`, or Run on this page) to get results in today's format",
                 header.format,
                 match header.format {
@@ -385,6 +410,15 @@ impl ExperimentResults {
             if !seen.insert((&row.regime, row.seed, row.condition)) {
                 return bad(format!(
                     "{} / {} at seed {} appears twice",
+                    row.regime,
+                    row.condition.name(),
+                    row.seed
+                ));
+            }
+            if results.format < 4 && row.counts.other_tricks > 0 {
+                return bad(format!(
+                    "format {} counted no other family's shortcuts, yet {} / {} at seed {} has some",
+                    results.format,
                     row.regime,
                     row.condition.name(),
                     row.seed
@@ -616,6 +650,7 @@ impl ExperimentResults {
             gamed: estimate(Metric::Gamed),
             accepted_error: estimate(Metric::AcceptedError),
             recovered: estimate(Metric::Recovered),
+            other_trick: estimate(Metric::OtherTrick),
             stated: Estimate::of(
                 &rows
                     .iter()
@@ -1045,6 +1080,7 @@ mod tests {
         recovered: 0,
         probes: 30,
         claims_honest: 10,
+        other_tricks: 0,
     };
 
     #[test]

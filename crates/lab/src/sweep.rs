@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{LabError, Result};
 use crate::eval::Condition;
 use crate::fields::{PhaseField, SpecField};
-use crate::results::{ExperimentResults, FORMAT, Metric, quote};
+use crate::results::{ExperimentResults, FORMAT, Metric, OLDEST_READABLE, quote};
 use crate::spec::ExperimentSpec;
 use crate::stats::Rate;
 
@@ -208,9 +208,10 @@ impl SweepResults {
     pub fn from_json(text: &str) -> Result<Self> {
         let file: Self = serde_json::from_str(text)
             .map_err(|e| LabError::Invalid(format!("not a sweep results file: {e}")))?;
-        if file.format != FORMAT {
+        if !(OLDEST_READABLE..=FORMAT).contains(&file.format) {
             return Err(LabError::Invalid(format!(
-                "sweep results format {} is not this engine's ({FORMAT}); run its spec again",
+                "sweep results format {} is not one this engine reads ({OLDEST_READABLE} to {FORMAT}); run its \
+                 spec again",
                 file.format
             )));
         }

@@ -31,6 +31,16 @@ fn the_capability_plan_holds_the_claims_the_engine_tests() {
 }
 
 #[test]
+fn the_flagship_plan_holds_the_claims_the_engine_tests() {
+    let doc = read("docs/flagship-plan.md");
+    let table = plan_markdown(&upbringing_lab::analysis::flagship_plan());
+    assert!(
+        doc.contains(&table),
+        "docs/flagship-plan.md must hold `upbringing plan --preset flagship`'s output verbatim:\n{table}"
+    );
+}
+
+#[test]
 fn the_rivals_plan_holds_the_claims_the_engine_tests() {
     let doc = read("docs/rivals-plan.md");
     for name in ["rivals", "capability-world-equal-steps"] {
