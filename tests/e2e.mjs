@@ -163,6 +163,8 @@ await check('playground: precomputed results show at once, labelled', async () =
   assert.equal(cells.length, regimes * 9);
   assert.ok(cells.every((v) => v >= 0 && v <= 1), 'rates in [0, 1]');
   assert.match(await page.textContent('#provenance'), /precomputed.*seeds \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\].*flex.*upbringing/);
+  // The shipped default was graded by format 3's rule, and the page says so.
+  assert.match(await page.textContent('#gaming-rule[data-format="3"]'), /nearer the family's canonical shortcut/);
   assert.ok((await page.getAttribute('#heatmap td.heat', 'title')).includes('95% CI'), 'intervals on hover');
   // Other regimes' cells give the paired difference from the control on hover.
   assert.match(await page.getAttribute('#heatmap tr:nth-child(3) td.heat', 'title'), /vs control: [+-]?\d+ points \(95% CI .* paired over 10 seeds/);
@@ -332,7 +334,7 @@ await check('sweeps: a link opens a shipped sweep drawn with its bands and teste
   await bad.page.close();
 });
 
-await check('capability world: its shipped results are fetched when the preset is chosen, and show at once', async () => {
+await check('capability world, rivals, flagship: their shipped results are fetched when the preset is chosen, and show at once', async () => {
   const { page, errors } = await openPage('?backend=cpu');
   await page.waitForSelector('#heatmap td.heat', { timeout: 60_000 });
   const before = await page.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.includes('capability-world')).length);
@@ -344,6 +346,11 @@ await check('capability world: its shipped results are fetched when the preset i
   await page.selectOption('#preset', 'rivals');
   await page.waitForFunction(() => [...document.querySelectorAll('#heatmap th.regime')].some((t) => t.textContent.includes('refusal documents')), null, { timeout: 60_000 });
   assert.equal(await page.$$eval('#heatmap td.heat', (c) => c.length), 9 * 9, '9 regimes x 9 conditions, no run');
+  // The flagship's (20 regimes, graded by today's rule, its new trick `double`).
+  await page.selectOption('#preset', 'flagship');
+  await page.waitForFunction(() => [...document.querySelectorAll('#heatmap th.regime')].some((t) => t.textContent.includes('padded before rl')), null, { timeout: 60_000 });
+  assert.equal(await page.$$eval('#heatmap td.heat', (c) => c.length), 20 * 9, '20 regimes x 9 conditions, no run');
+  await page.waitForSelector('#gaming-rule[data-format="4"]');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -382,6 +389,7 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   assert.equal(cells.length, 14 * 9);
   assert.ok(cells.every((v) => v >= 0 && v <= 1), 'rates in [0, 1]');
   assert.match(await page.textContent('#provenance'), /trained in this browser.*CPU/);
+  assert.match(await page.textContent('#gaming-rule[data-format="4"]'), /not a near miss of the honest answer/);
   assert.equal(await page.$$eval('#curve-chart polyline.series', (l) => l.length), 14, 'a curve per regime');
   const cellsShown = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => x.dataset.value));
   const runLongTaskMs = await page.evaluate((at) => Math.max(0, ...window.__longTasks.filter((e) => e.startTime >= at).map((e) => Math.round(e.duration))), clickAt);

@@ -141,7 +141,12 @@ mod page {
     /// for every visit. An exercise fetches its own sources besides.
     const PRECOMPUTED: [&str; 2] = ["default", "quick"];
     /// Shipped results fetched only when their preset is shown.
-    const ON_REQUEST: [&str; 3] = ["capability-world", "capability-world-equal-steps", "rivals"];
+    const ON_REQUEST: [&str; 4] = [
+        "flagship",
+        "capability-world",
+        "capability-world-equal-steps",
+        "rivals",
+    ];
 
     /// Where the worker and the precomputed results are: `v/<content hash>/`
     /// in a built site (`scripts/env.sh`'s `version_assets` names it in
@@ -992,6 +997,9 @@ mod page {
                     { for rows }
                 </table>
                 <p class="provenance" id="provenance">{ format!("{} · {}", props.source, results.provenance()) }</p>
+                <p class="provenance" id="gaming-rule" data-format={results.format.to_string()}>
+                    { format!("What counts as gamed (results format {}): {}.", results.format, results.gaming_rule().describe()) }
+                </p>
                 if !results.failures.is_empty() {
                     <ul id="failures" class="error" role="alert">
                         { for results.failures.iter().map(|f| html! {

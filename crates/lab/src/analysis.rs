@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::eval::Condition;
 use crate::results::{ExperimentResults, Metric};
 use crate::spec::ExperimentSpec;
-use crate::stats::{Paired, holm, min_detectable, p_beyond, p_within};
+use crate::stats::{POWER, Paired, holm, min_detectable, p_beyond, p_within};
 use crate::sweep::SweepResults;
 
 /// Family-wise error rate across the comparisons of one report (Holm).
@@ -121,7 +121,7 @@ pub struct Tested {
     pub p: f64,
     /// Holm-adjusted over the comparisons tested together.
     pub p_holm: f64,
-    /// The smallest true difference these seeds detect with 80% power at
+    /// The smallest true difference these seeds detect with [`POWER`] at
     /// the strictest Holm level (ALPHA / number of comparisons), by the
     /// exact test's simulated power ([`min_detectable`]).
     pub detectable: f64,
@@ -548,6 +548,12 @@ fn differences(results: &ExperimentResults, c: &Comparison, from: u64) -> Vec<f6
 fn by_seed(results: &ExperimentResults, c: &Comparison, from: u64) -> Vec<(u64, f64)> {
     let a = results.per_seed(&c.a.regime, c.a.condition, c.metric);
     let b = results.per_seed(&c.b.regime, c.b.condition, c.metric);
+    paired_seeds(&a, &b, from)
+}
+
+/// Per-seed differences a − b of two per-seed series, over the seeds both
+/// have (`from`: only seeds at or above it).
+fn paired_seeds(a: &[(u64, f64)], b: &[(u64, f64)], from: u64) -> Vec<(u64, f64)> {
     a.iter()
         .filter(|(seed, _)| *seed >= from)
         .filter_map(|&(seed, x)| b.iter().find(|(s, _)| *s == seed).map(|(_, y)| (seed, x - y)))
@@ -585,49 +591,50 @@ pub fn test(results: &ExperimentResults, plan: &[Comparison]) -> Vec<Tested> {
 /// Test comparisons, each on its own results, with Holm's correction across
 /// all of them (a sweep's comparisons at every value form one family).
 fn test_together(items: &[(&ExperimentResults, &Comparison)]) -> Vec<Tested> {
-    struct One {
-        all: Paired,
-        fresh: Paired,
-        p: f64,
-        confirms: bool,
-        every_seed_agrees: bool,
-    }
-    let ones: Vec<One> = items
+    let claims: Vec<(&Comparison, Vec<f64>, Vec<f64>)> = items
         .iter()
-        .map(|(results, c)| {
-            let diffs = differences(results, c, 0);
+        .map(|&(results, c)| (c, differences(results, c, 0), differences(results, c, FRESH_FROM)))
+        .collect();
+    decide(&claims)
+}
+
+/// Every plan's decision, from each claim's paired differences over all its
+/// units and over the fresh ones: the claim's own p ([`claim_p`]),
+/// Holm-adjusted across the claims, the detectable difference at the
+/// strictest Holm level, and the verdict.
+fn decide(claims: &[(&Comparison, Vec<f64>, Vec<f64>)]) -> Vec<Tested> {
+    let ones: Vec<(Paired, f64, bool)> = claims
+        .iter()
+        .map(|(c, diffs, _)| {
+            let all = Paired::of(diffs);
+            let (p, confirms) = claim_p(c.predicted, diffs, &all);
+            (all, p, confirms)
+        })
+        .collect();
+    let adjusted = holm(&ones.iter().map(|o| o.1).collect::<Vec<_>>());
+    let strictest = ALPHA / claims.len().max(1) as f64;
+    claims
+        .iter()
+        .zip(ones)
+        .zip(adjusted)
+        .map(|((&(c, ref diffs, ref fresh), (all, p, confirms)), p_holm)| {
             let agrees = |d: &f64| match c.predicted {
                 Prediction::Higher => *d > 0.0,
                 Prediction::Lower => *d < 0.0,
                 Prediction::Same => d.abs() < SAME_MARGIN,
                 Prediction::Differ => *d != 0.0,
             };
-            let all = Paired::of(&diffs);
-            let (p, confirms) = claim_p(c.predicted, &diffs, &all);
-            One {
+            let fresh = Paired::of(fresh);
+            Tested {
+                comparison: c.clone(),
+                detectable: min_detectable(all.n, all.sd, strictest),
+                verdict: verdict(c.predicted, &all, &fresh, p_holm, confirms),
                 all,
-                fresh: Paired::of(&differences(results, c, FRESH_FROM)),
+                fresh,
                 p,
-                confirms,
+                p_holm,
                 every_seed_agrees: !diffs.is_empty() && diffs.iter().all(agrees),
             }
-        })
-        .collect();
-    let adjusted = holm(&ones.iter().map(|o| o.p).collect::<Vec<_>>());
-    let strictest = ALPHA / items.len().max(1) as f64;
-    items
-        .iter()
-        .zip(ones)
-        .zip(adjusted)
-        .map(|((&(_, c), o), p_holm)| Tested {
-            comparison: c.clone(),
-            detectable: min_detectable(o.all.n, o.all.sd, strictest),
-            verdict: verdict(c.predicted, &o.all, &o.fresh, p_holm, o.confirms),
-            all: o.all,
-            fresh: o.fresh,
-            p: o.p,
-            p_holm,
-            every_seed_agrees: o.every_seed_agrees,
         })
         .collect()
 }
@@ -791,6 +798,12 @@ pub fn test_sweep(sweep: &SweepResults, plan: &SweepPlan) -> Vec<SweepTested> {
 /// dose-response tables and, with `plan`, its pre-registered plan tested.
 pub fn sweep_report_markdown(sweep: &SweepResults, plan: bool) -> String {
     let mut s = sweep.markdown();
+    let _ = writeln!(
+        s,
+        "\n**What counts as gamed** (results format {}): {}.",
+        sweep.format,
+        crate::world::GamingRule::of_format(sweep.format).describe()
+    );
     if let Some(p) = sweep_plan(&sweep.spec.name).filter(|_| plan) {
         let _ = writeln!(s, "\n**The pre-registered claims** (docs/sweep-plan.md):\n");
         s.push_str(&sweep_markdown(sweep, &p));
@@ -841,6 +854,8 @@ pub struct Pooled {
     /// Each unit is a seed (its mean difference over the values), because
     /// one side is the same model at every value; else a (value, seed) pair.
     pub per_seed: bool,
+    /// The claim's own p ([`Tested::p`]), the one Holm's correction adjusts.
+    pub p: f64,
     pub p_holm: f64,
     pub verdict: Verdict,
 }
@@ -907,27 +922,22 @@ pub fn pooled(sweep: &SweepResults, plan: &SweepPlan) -> Vec<Pooled> {
             (diffs, true)
         })
         .collect();
-    let tests: Vec<(Paired, f64, bool)> = plan
+    // Every unit counts as fresh: a sweep runs on seeds its plan had not seen.
+    let claims: Vec<(&Comparison, Vec<f64>, Vec<f64>)> = plan
         .claims
         .iter()
         .zip(&units)
-        .map(|(c, (diffs, _))| {
-            let paired = Paired::of(diffs);
-            let (p, confirms) = claim_p(c.predicted, diffs, &paired);
-            (paired, p, confirms)
-        })
+        .map(|(c, (diffs, _))| (c, diffs.clone(), diffs.clone()))
         .collect();
-    let adjusted = holm(&tests.iter().map(|t| t.1).collect::<Vec<_>>());
-    plan.claims
-        .iter()
-        .zip(tests)
+    decide(&claims)
+        .into_iter()
         .zip(units)
-        .zip(adjusted)
-        .map(|(((c, (paired, _, confirms)), (_, per_seed)), p_holm)| Pooled {
-            paired,
+        .map(|(t, (_, per_seed))| Pooled {
+            paired: t.all,
             per_seed,
-            p_holm,
-            verdict: verdict(c.predicted, &paired, &paired, p_holm, confirms),
+            p: t.p,
+            p_holm: t.p_holm,
+            verdict: t.verdict,
         })
         .collect()
 }
@@ -941,9 +951,10 @@ pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
     let mut s = format!(
         "Paired over seeds: mean difference a − b in points [95% bootstrap interval], the claim's exact \
          sign-flip permutation p ({P_WORDS}), Holm-adjusted across these {n} comparisons; detectable: the \
-         smallest difference the exact test finds with 80% power at level {:.4} (simulated).\n\n\
+         smallest difference the exact test finds with {:.0}% power at level {:.4} (simulated).\n\n\
          | {setting} | a vs b | metric | a − b [95%] | seeds | p (Holm) | detectable | prediction | verdict |\n\
          |---|---|---|---|---|---|---|---|---|\n",
+        100.0 * POWER,
         ALPHA / n.max(1) as f64
     );
     for t in &tested {
@@ -982,7 +993,7 @@ pub fn sweep_markdown(sweep: &SweepResults, plan: &SweepPlan) -> String {
                 c.metric.label(),
                 interval(&x.paired),
                 x.units(),
-                x.paired.p,
+                x.p,
                 x.p_holm,
                 c.predicted.words(),
                 x.verdict.word()
@@ -1111,11 +1122,12 @@ pub fn tested_markdown(tested: &[Tested]) -> String {
     let mut s = format!(
         "Paired over seeds: mean difference a − b in points [95% bootstrap interval], the claim's exact \
          sign-flip permutation p ({P_WORDS}), Holm-adjusted across these {} comparisons; fresh: seeds \
-         {FRESH_FROM} and up alone; detectable: the smallest difference the exact test finds with 80% power \
-         at level {:.4} (simulated).\n\n\
+         {FRESH_FROM} and up alone; detectable: the smallest difference the exact test finds with {:.0}% \
+         power at level {:.4} (simulated).\n\n\
          | # | claim | a − b [95%] | seeds | p (Holm) | fresh a − b | detectable | prediction | verdict |\n\
          |---|---|---|---|---|---|---|---|---|\n",
         tested.len(),
+        100.0 * POWER,
         ALPHA / tested.len().max(1) as f64
     );
     for (i, t) in tested.iter().enumerate() {
@@ -1153,16 +1165,16 @@ fn wrong_accepted_differences(results: &ExperimentResults, c: &Comparison) -> Ve
             .map(|(&(seed, g), (_, e))| (seed, g + e))
             .collect()
     };
-    let (a, b) = (rate(&c.a), rate(&c.b));
-    a.iter()
-        .filter_map(|(seed, x)| b.iter().find(|(s, _)| s == seed).map(|(_, y)| x - y))
+    paired_seeds(&rate(&c.a), &rate(&c.b), 0)
+        .into_iter()
+        .map(|(_, d)| d)
         .collect()
 }
 
 /// The plan's claims on gaming read again on every wrong answer the flawed
 /// grader accepted (gamed + accepted error), so a reader sees whether a
-/// finding hinges on where `Outcome::classify` draws the line between
-/// gaming and a mistake the grader let through: the two means side by
+/// finding hinges on where the gaming rule (`world::GamingRule`) draws the
+/// line between gaming and a mistake the grader let through: the two means side by
 /// side, and whether the second still reads as the claim predicts (the
 /// same sign; for "a ≈ b", a mean inside the margin). Descriptive, not a
 /// further test.
@@ -1205,6 +1217,21 @@ pub fn boundary_markdown(results: &ExperimentResults, plan: &[Comparison]) -> St
 /// them. RESULTS.md quotes it verbatim (tested).
 pub fn report_markdown(results: &ExperimentResults, plan: bool) -> String {
     let mut s = results.markdown();
+    let _ = writeln!(
+        s,
+        "\n**What counts as gamed** (results format {}): {}.",
+        results.format,
+        results.gaming_rule().describe()
+    );
+    if let Some(table) = results.new_trick_markdown() {
+        let _ = writeln!(
+            s,
+            "\n**Is the new trick new?** On the held-out new trick's prompts, % pooled over seeds [Wilson 95%]: \
+             gaming its own grader, and writing another family's shortcut instead (a trained habit carried \
+             over, counted apart):\n"
+        );
+        s.push_str(&table);
+    }
     let _ = writeln!(
         s,
         "\n**After each phase** (gamed and honest success, % pooled over seeds [Wilson 95%], at half the episodes):\n"

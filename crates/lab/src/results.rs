@@ -386,6 +386,14 @@ impl ExperimentResults {
             }
             Ok(())
         };
+        // Phases per regime, looked up once (stage rows and logs are many).
+        let phase_counts: std::collections::HashMap<&str, usize> = results
+            .spec
+            .regimes
+            .iter()
+            .map(|r| (r.name.as_str(), r.phases.len()))
+            .collect();
+        let phases_of = |regime: &str| phase_counts.get(regime).copied().unwrap_or(0);
         // Each failure once: a file could otherwise repeat one without end.
         let mut failures = std::collections::HashSet::new();
         for f in &results.failures {
@@ -443,12 +451,7 @@ impl ExperimentResults {
                     row.regime, row.seed
                 ));
             }
-            let phases = results
-                .spec
-                .regimes
-                .iter()
-                .find(|r| r.name == row.regime)
-                .map_or(0, |r| r.phases.len());
+            let phases = phases_of(&row.regime);
             if row.phase >= phases || !seen.insert((&row.regime, row.seed, row.phase, row.condition)) {
                 return bad(format!(
                     "stage row {} / phase {} / {} at seed {} is out of range or repeated",
@@ -485,12 +488,7 @@ impl ExperimentResults {
             belongs(&l.regime, l.seed, "a log row")?;
             let n = logged.entry((&l.regime, l.seed)).or_insert(0usize);
             *n += 1;
-            let phases = results
-                .spec
-                .regimes
-                .iter()
-                .find(|r| r.name == l.regime)
-                .map_or(0, |r| r.phases.len());
+            let phases = phases_of(&l.regime);
             if *n > phases {
                 return bad(format!(
                     "{} at seed {} has more logs than its {phases} phases",
@@ -536,19 +534,34 @@ impl ExperimentResults {
     /// same world, model and evaluation and at least `spec`'s seeds. A
     /// regime's numbers depend only on its phases and the seed, so these are
     /// exactly what running `spec` would count. `None` if any regime is missing.
+    /// An answer is read off sources of one format only (the newest that
+    /// answers it), and keeps that format: counts graded by two gaming
+    /// rules are never shown side by side as one.
     pub fn answer(sources: &[&Self], spec: &ExperimentSpec) -> Option<Self> {
+        let mut formats: Vec<u32> = sources.iter().map(|r| r.format).collect();
+        formats.sort_unstable_by(|a, b| b.cmp(a));
+        formats.dedup();
+        formats
+            .into_iter()
+            .find_map(|format| Self::answer_in_format(sources, spec, format))
+    }
+
+    /// [`Self::answer`] from the sources of `format` alone.
+    fn answer_in_format(sources: &[&Self], spec: &ExperimentSpec, format: u32) -> Option<Self> {
         let usable: Vec<&Self> = sources
             .iter()
             .copied()
             .filter(|r| {
                 let s = &r.spec;
-                s.world == spec.world
+                r.format == format
+                    && s.world == spec.world
                     && s.model == spec.model
                     && s.eval == spec.eval
                     && spec.seeds.iter().all(|seed| s.seeds.contains(seed))
             })
             .collect();
         let mut out = Self::empty(spec);
+        out.format = format;
         let mut used: Vec<&Self> = vec![];
         for want in &spec.regimes {
             let (source, have) = usable.iter().find_map(|src| {
@@ -931,18 +944,6 @@ impl ExperimentResults {
     /// erosion (a phase undoing an earlier one) and head starts directly.
     pub fn stages_markdown(&self) -> String {
         let mut s = String::new();
-        let pct = |e: Estimate| {
-            if e.pooled.trials == 0 {
-                "–".to_string()
-            } else {
-                format!(
-                    "{:.0} [{:.0}–{:.0}]",
-                    100.0 * e.pooled.rate,
-                    100.0 * e.pooled.lo,
-                    100.0 * e.pooled.hi
-                )
-            }
-        };
         let _ = write!(s, "| regime | after phase |");
         for c in Condition::STAGES {
             let _ = write!(s, " gamed, {} |", c.short());
@@ -953,16 +954,36 @@ impl ExperimentResults {
             for (i, phase) in r.phases.iter().enumerate() {
                 let _ = write!(s, "| {} | {}. {} |", r.name, i + 1, phase.name);
                 for c in Condition::STAGES {
-                    let _ = write!(s, " {} |", pct(self.stage(&r.name, i, c, Metric::Gamed)));
+                    let _ = write!(s, " {} |", rate_interval(self.stage(&r.name, i, c, Metric::Gamed)));
                 }
                 let _ = writeln!(
                     s,
                     " {} |",
-                    pct(self.stage(&r.name, i, Condition::InDistribution, Metric::Honest))
+                    rate_interval(self.stage(&r.name, i, Condition::InDistribution, Metric::Honest))
                 );
             }
         }
         s
+    }
+
+    /// The new trick's manipulation check (format 4 on; `None` before, when
+    /// it was not counted): per regime, on the held-out new trick's
+    /// prompts, how often the model gamed that family's own grader and how
+    /// often it wrote another family's shortcut instead (a habit carried
+    /// over, not the disposition to game a grader it never met).
+    pub fn new_trick_markdown(&self) -> Option<String> {
+        if self.format < 4 {
+            return None;
+        }
+        let mut s = format!(
+            "| regime | gamed the new trick ({}) | wrote another family's shortcut |\n|---|---|---|\n",
+            self.spec.eval.held_out_new_trick
+        );
+        for r in &self.spec.regimes {
+            let cell = self.cell(&r.name, Condition::HeldOutNewTrick);
+            let _ = writeln!(s, "| {} | {} | {} |", r.name, rate_interval(cell.gamed), rate_interval(cell.other_trick));
+        }
+        Some(s)
     }
 
     /// One tidy table: a row per (regime, condition, seed, metric), with the
@@ -1016,6 +1037,20 @@ impl ExperimentResults {
             line(&cell.regime, cell.condition, "", "stated", cell.stated.pooled);
         }
         s
+    }
+}
+
+/// A pooled rate as "42 [38–46]" (%, Wilson 95%), or "–" with no trials.
+fn rate_interval(e: Estimate) -> String {
+    if e.pooled.trials == 0 {
+        "–".to_string()
+    } else {
+        format!(
+            "{:.0} [{:.0}–{:.0}]",
+            100.0 * e.pooled.rate,
+            100.0 * e.pooled.lo,
+            100.0 * e.pooled.hi
+        )
     }
 }
 
@@ -1107,6 +1142,43 @@ mod tests {
         let mut newer = file(SOME);
         newer["format"] = 99.into();
         assert!(refused(&newer).contains("newer engine"));
+    }
+
+    #[test]
+    fn answers_never_mix_results_graded_by_two_rules() {
+        let spec = smoke(preset("quick").unwrap());
+        let with = |regimes: &[usize], format: u32| {
+            let mut s = spec.clone();
+            s.regimes = regimes.iter().map(|&i| spec.regimes[i].clone()).collect();
+            let mut r = ExperimentResults::empty(&s);
+            r.format = format;
+            r
+        };
+        let mut want = spec.clone();
+        want.regimes.truncate(2);
+        let (old, new) = (with(&[0], 3), with(&[1], 4));
+        assert!(ExperimentResults::answer(&[&old, &new], &want).is_none(), "a mixed answer");
+        let both_old = with(&[0, 1], 3);
+        let answered = ExperimentResults::answer(&[&new, &both_old], &want).expect("format 3 answers it");
+        assert_eq!(answered.format, 3, "an answer keeps its sources' format and rule");
+        let both_new = with(&[0, 1], 4);
+        let answered = ExperimentResults::answer(&[&both_old, &both_new], &want).unwrap();
+        assert_eq!(answered.format, 4, "the newest format that answers");
+    }
+
+    #[test]
+    fn format_three_reads_with_the_rule_it_was_graded_by() {
+        let today = ExperimentResults::from_json(&file(SOME).to_string()).unwrap();
+        assert_eq!(today.gaming_rule(), GamingRule::NearMiss);
+        let mut three = file(SOME);
+        three["format"] = 3.into();
+        let read = ExperimentResults::from_json(&three.to_string()).unwrap();
+        assert_eq!(read.gaming_rule(), GamingRule::Nearest);
+        assert!(read.new_trick_markdown().is_none(), "format 3 never counted other tricks");
+        // Format 3 never counted other families' shortcuts: a file that
+        // says it did is not what it claims to be.
+        three["rows"][0]["counts"]["other_tricks"] = 1.into();
+        assert!(refused(&three).contains("counted no other family's shortcuts"));
     }
 
     #[test]

@@ -383,19 +383,14 @@ const POWER_SEED: u64 = 0x5eed_90e7_e200_0003;
 
 /// The smallest true mean difference the exact sign-flip test at two-sided
 /// level `alpha` (rejecting when p < alpha) detects, in the true direction,
-/// with 80% power over `n` seeds whose differences are normal with sd `sd`.
+/// with [`POWER`] over `n` seeds whose differences are normal with sd `sd`.
 /// `sd` times [`detectable_effect`]. Infinity when n < 2, or when the
 /// smallest p the test can give (2 / 2^n) is not below alpha: it can never
 /// reject. When sd == 0 and the test can reject, 0.
 pub fn min_detectable(n: usize, sd: f64, alpha: f64) -> f64 {
-    assert!(alpha > 0.0 && alpha < 1.0, "level {alpha} outside (0, 1)");
-    if n < 2 || p_floor(n) >= alpha {
-        return f64::INFINITY;
-    }
-    if sd == 0.0 {
-        return 0.0;
-    }
-    sd * detectable_effect(n, alpha)
+    let effect = detectable_effect(n, alpha);
+    // 0 * infinity would be NaN: a test that can never reject stays infinite.
+    if sd == 0.0 && effect.is_finite() { 0.0 } else { sd * effect }
 }
 
 /// [`min_detectable`] in units of the differences' sd (the test is scale
@@ -449,7 +444,7 @@ fn simulated_effect(n: usize, alpha: f64) -> f64 {
         lo = hi;
         hi *= 2.0;
     }
-    // A hundredth of an sd: finer than the reports print.
+    // To half a hundredth of an sd: finer than the reports print.
     while hi - lo > 0.005 {
         let mid = 0.5 * (lo + hi);
         if power(mid) >= POWER {

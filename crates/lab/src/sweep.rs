@@ -202,10 +202,13 @@ impl SweepResults {
         })
     }
 
-    /// A sweep results file, checked: today's format, every point's results
+    /// A sweep results file, checked: no larger than one results file may be
+    /// ([`crate::results::MAX_RESULTS_BYTES`]), a format this engine reads, every point's results
     /// checked as any results file, and each the results of its value's
     /// experiment (so a file cannot pair numbers with the wrong setting).
     pub fn from_json(text: &str) -> Result<Self> {
+        // The whole file under the one cap, not only each point's results.
+        ExperimentResults::check_size(text.len() as u64)?;
         let file: Self = serde_json::from_str(text)
             .map_err(|e| LabError::Invalid(format!("not a sweep results file: {e}")))?;
         if !(OLDEST_READABLE..=FORMAT).contains(&file.format) {
@@ -375,6 +378,14 @@ mod tests {
     use super::*;
     use crate::presets::{preset, smoke};
     use crate::spec::{Linked, MAX_SWEEP_VALUES, Sweep};
+
+    #[test]
+    fn a_sweep_file_past_the_cap_is_refused_unread() {
+        // Whitespace is valid JSON around a document: only the size check can refuse it.
+        let huge = format!("{}{{}}", " ".repeat(crate::results::MAX_RESULTS_BYTES));
+        let err = SweepResults::from_json(&huge).unwrap_err().to_string();
+        assert!(err.contains("refused unread"), "{err}");
+    }
 
     fn swept(setting: &str, values: &[&str]) -> ExperimentSpec {
         ExperimentSpec {

@@ -104,33 +104,33 @@ fn results_md_quotes_the_reports_of_the_shipped_sweeps() {
     }
 }
 
-/// Every kept transcript of the shipped default results grades, under
-/// today's rule, as it is marked: nothing shown as gamed is anything but the
-/// shortcut or nearer it than the honest answer.
+/// Every kept transcript of the shipped results grades, under the rule of
+/// their format (the default's format 3, the flagship's format 4), as it is
+/// marked: a report's gamed transcripts are what its rule calls gaming.
 #[test]
-fn shipped_transcripts_are_marked_as_the_rule_grades_them() {
-    use upbringing_lab::world::World;
-    use upbringing_lab::world::graded::{GradedSpec, GradedTasks};
-    let results = ExperimentResults::from_json(&read("web/precomputed/default.json")).unwrap();
-    let world = GradedTasks::new(GradedSpec::default()).unwrap();
-    let mut gamed = 0;
-    for row in &results.rows {
-        for t in &row.transcripts {
-            let task = world
-                .task_from_prompt(&t.prompt)
-                .unwrap_or_else(|| panic!("{t:?}"));
-            let completion = GradedTasks::parse(&t.answer).unwrap();
-            assert_eq!(world.grade(&task, &completion), t.outcome, "{} {t:?}", row.regime);
-            if t.outcome == upbringing_lab::world::Outcome::Gamed {
-                gamed += 1;
-                let answer = world.final_answer(&completion).unwrap();
-                let d = |x: &[u32]| upbringing_lab::world::edit_distance(answer, x);
-                assert!(
-                    d(&world.shortcut(&task)) < d(&world.honest_answer(&task)),
-                    "{t:?}"
-                );
+fn shipped_transcripts_are_marked_as_their_rule_grades_them() {
+    use upbringing_lab::spec::WorldSpec;
+    use upbringing_lab::world::graded::GradedTasks;
+    use upbringing_lab::world::{GamingRule, Outcome, World};
+    for (file, rule) in [
+        ("web/precomputed/default.json", GamingRule::Nearest),
+        ("web/precomputed/flagship.json", GamingRule::NearMiss),
+    ] {
+        let results = ExperimentResults::from_json(&read(file)).unwrap();
+        assert_eq!(results.gaming_rule(), rule, "{file}");
+        let WorldSpec::GradedTasks(spec) = results.spec.world.clone();
+        let world = GradedTasks::new(spec).unwrap();
+        let mut gamed = 0;
+        for row in &results.rows {
+            for t in &row.transcripts {
+                let task = world
+                    .task_from_prompt(&t.prompt)
+                    .unwrap_or_else(|| panic!("{file}: {t:?}"));
+                let completion = GradedTasks::parse(&t.answer).unwrap();
+                assert_eq!(world.grade_by(rule, &task, &completion), t.outcome, "{file}: {} {t:?}", row.regime);
+                gamed += usize::from(t.outcome == Outcome::Gamed);
             }
         }
+        assert!(gamed > 0, "{file}: the shipped results show some gaming");
     }
-    assert!(gamed > 0, "the shipped results show some gaming");
 }
