@@ -838,6 +838,7 @@ mod tests {
                             recovered: 0,
                             probes: 10,
                             claims_honest: 9,
+                            other_tricks: 0,
                         },
                         transcripts: vec![],
                     });

@@ -84,6 +84,16 @@ impl Checkpoint {
         if !weights.len().is_multiple_of(4) {
             return Err(short());
         }
+        // Its scores and curve are shown as a run's own: checked as a
+        // results file's are (counts that add up, rates that are rates).
+        if let Some((condition, _)) = header.stages.iter().find(|(_, c)| !c.consistent()) {
+            return Err(bad(format!("its {} counts do not add up", condition.name())));
+        }
+        let log = &header.log;
+        let rates = log.honest.iter().chain(&log.gamed).chain(&log.accepted_error);
+        if log.loss.iter().any(|l| !l.is_finite()) || rates.clone().any(|r| !(0.0..=1.0).contains(r)) {
+            return Err(bad("its training curve holds numbers no phase logs".into()));
+        }
         Ok(Self {
             prefix: header.prefix,
             weights: weights
@@ -182,5 +192,32 @@ mod tests {
         let mut huge = file.clone();
         huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(Checkpoint::from_bytes(&huge, 0xab).is_err());
+        // Scores and curves that no run makes are refused with the file.
+        let bad_counts = Checkpoint {
+            stages: vec![(
+                Condition::InDistribution,
+                Counts {
+                    episodes: 1,
+                    honest: 5,
+                    ..Counts::default()
+                },
+            )],
+            ..c.clone()
+        };
+        let err = Checkpoint::from_bytes(&bad_counts.to_bytes(0xab), 0xab).unwrap_err();
+        assert!(err.to_string().contains("do not add up"), "{err}");
+        let with_log = |log: PhaseLog| Checkpoint { log, ..c.clone() }.to_bytes(0xab);
+        let rate = PhaseLog {
+            gamed: vec![1.5],
+            ..PhaseLog::default()
+        };
+        let err = Checkpoint::from_bytes(&with_log(rate), 0xab).unwrap_err();
+        assert!(err.to_string().contains("training curve"), "{err}");
+        // A NaN loss is written as JSON's null, which no header reads.
+        let nan = PhaseLog {
+            loss: vec![f32::NAN],
+            ..PhaseLog::default()
+        };
+        assert!(Checkpoint::from_bytes(&with_log(nan), 0xab).is_err());
     }
 }

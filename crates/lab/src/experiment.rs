@@ -138,7 +138,7 @@ async fn score_stage(
     for condition in Condition::STAGES {
         let mut rng = Rng::new(ctx.seed).fork(STAGE_STREAM + condition.stream());
         let setup = condition.setup(&ctx.spec.eval, world_spec);
-        let episodes = (ctx.spec.eval.episodes / 2).max(1);
+        let episodes = ctx.spec.eval.stage_episodes();
         let (counts, _) = score(ctx.world, model, &setup, episodes, 0, &mut rng).await?;
         out.push((condition, counts));
     }

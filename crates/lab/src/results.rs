@@ -432,6 +432,19 @@ impl ExperimentResults {
                     row.seed
                 ));
             }
+            let eval = &results.spec.eval;
+            if (row.counts.episodes, row.counts.probes) != (eval.episodes as u64, eval.probes as u64) {
+                return bad(format!(
+                    "{} / {} at seed {} counts {} episodes and {} probes; its spec scores {} and {}",
+                    row.regime,
+                    row.condition.name(),
+                    row.seed,
+                    row.counts.episodes,
+                    row.counts.probes,
+                    eval.episodes,
+                    eval.probes
+                ));
+            }
             if !row.counts.consistent() {
                 return bad(format!(
                     "counts of {} / {} at seed {} do not add up: {:?}",
@@ -459,6 +472,17 @@ impl ExperimentResults {
                     row.phase,
                     row.condition.name(),
                     row.seed
+                ));
+            }
+            if (row.counts.episodes, row.counts.probes) != (results.spec.eval.stage_episodes() as u64, 0) {
+                return bad(format!(
+                    "stage row {} / phase {} at seed {} counts {} episodes and {} probes; its spec scores {} and none",
+                    row.regime,
+                    row.phase,
+                    row.seed,
+                    row.counts.episodes,
+                    row.counts.probes,
+                    results.spec.eval.stage_episodes()
                 ));
             }
             if !row.counts.consistent() {
@@ -1088,7 +1112,8 @@ mod tests {
 
     /// A results file for the smoke-sized quick preset with one row.
     fn file(counts: Counts) -> serde_json::Value {
-        let spec = smoke(preset("quick").unwrap());
+        let mut spec = smoke(preset("quick").unwrap());
+        (spec.eval.episodes, spec.eval.probes) = (counts.episodes as usize, counts.probes as usize);
         let mut results = ExperimentResults::empty(&spec);
         results.rows.push(Row {
             regime: "control".into(),
@@ -1192,6 +1217,10 @@ mod tests {
         let row = twice["rows"][0].clone();
         twice["rows"].as_array_mut().unwrap().push(row);
         assert!(refused(&twice).contains("appears twice"));
+        let mut fewer = file(SOME);
+        fewer["rows"][0]["counts"]["episodes"] = 30.into();
+        fewer["rows"][0]["counts"]["honest"] = 1.into();
+        assert!(refused(&fewer).contains("its spec scores 60 and 30"));
         let mut stranger = file(SOME);
         stranger["depth"] = serde_json::json!([{"regime": "nobody", "seed": 0, "kl": [0.1]}]);
         assert!(refused(&stranger).contains("nobody"));

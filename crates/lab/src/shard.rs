@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 
 use crate::error::{LabError, Result};
+use crate::eval::Condition;
 use crate::plan::{self, plan};
 use crate::results::{ExperimentResults, SeedOutcome, Shard, Unit};
 use crate::spec::ExperimentSpec;
@@ -74,8 +75,10 @@ pub fn seed_spec(spec: &ExperimentSpec, shard: &Shard, seed: u64) -> Option<Expe
 }
 
 /// Merge parts into the file one process would have written: refuses parts
-/// of another spec, engine or results format, parts of another split,
-/// repeated parts and missing ones.
+/// of another spec, engine or results format, of another kind of backend
+/// or other CPU kernels, parts of another split, repeated parts and missing
+/// ones, and parts that lack a unit of theirs (neither its rows nor its
+/// failure).
 pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
     let bad = |what: String| Err(LabError::Invalid(format!("merge: {what}")));
     let Some(first) = parts.first() else {
@@ -106,14 +109,24 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
                 shard.index, shard.count, p.engine, p.format, 1, count, first.engine, first.format
             ));
         }
-        // Files that do not say (older ones, the page's) are taken on trust.
-        if let (Some(a), Some(b)) = (&p.kernels, &first.kernels)
-            && a != b
-        {
+        // Every part against the first, so every pair agrees.
+        if p.kernels != first.kernels {
+            let said = |k: &Option<String>| k.clone().unwrap_or_else(|| "unnamed".into());
             return bad(format!(
-                "part {}/{} was trained with {a} kernels, part {}/{} with {b}: kernels of other widths round \
+                "part {}/{} was trained with {} kernels, part {}/{} with {}: kernels of other widths round \
                  differently, so these parts need not add up to one run; run every part on one kind of CPU",
-                shard.index, shard.count, first_index, count
+                shard.index,
+                shard.count,
+                said(&p.kernels),
+                first_index,
+                count,
+                said(&first.kernels)
+            ));
+        }
+        if backend_kind(&p.backend) != backend_kind(&first.backend) {
+            return bad(format!(
+                "part {}/{} ran on {}, part {}/{} on {}: one run is on one backend",
+                shard.index, shard.count, p.backend, first_index, count, first.backend
             ));
         }
         if shard.count != count || *shard != part(&spec, shard.index, count)? {
@@ -124,6 +137,25 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
         }
         if std::mem::replace(&mut seen[shard.index - 1], true) {
             return bad(format!("part {}/{count} is given twice", shard.index));
+        }
+        for u in &shard.units {
+            let failed = p.failures.iter().any(|f| f.regime == u.regime && f.seed == u.seed);
+            let rows = p
+                .rows
+                .iter()
+                .filter(|r| r.regime == u.regime && r.seed == u.seed)
+                .count();
+            if !failed && rows != Condition::ALL.len() {
+                return bad(format!(
+                    "part {}/{} has {rows} of the {} rows of {} at seed {}, and no failure for it: a unit \
+                     is missing from it",
+                    shard.index,
+                    shard.count,
+                    Condition::ALL.len(),
+                    u.regime,
+                    u.seed
+                ));
+            }
         }
     }
     if let Some(missing) = seen.iter().position(|s| !s) {
@@ -159,6 +191,7 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
         all.join(" + ")
     };
     let mut out = ExperimentResults {
+        format: first.format,
         engine: first.engine.clone(),
         kernels: first.kernels.clone(),
         backend: joined(|r| r.backend.clone()),
@@ -169,4 +202,15 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
     };
     out.add(outcomes);
     Ok(out)
+}
+
+/// The backend a label names, without the thread count the CLI adds
+/// ("CPU (burn flex) (2 threads)" -> "CPU (burn flex)"): parts may run on
+/// machines with other core counts, never on another backend.
+fn backend_kind(label: &str) -> &str {
+    label
+        .strip_suffix(" threads)")
+        .and_then(|rest| rest.rsplit_once(" ("))
+        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(label, |(kind, _)| kind)
 }

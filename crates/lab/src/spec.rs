@@ -318,6 +318,11 @@ pub struct EvalSpec {
 }
 
 impl EvalSpec {
+    /// Episodes of the cheap evaluation after each phase (half, no probes).
+    pub fn stage_episodes(&self) -> usize {
+        (self.episodes / 2).max(1)
+    }
+
     /// (field name, family) of both held-out families.
     pub fn held_out_families(&self) -> [(&'static str, &str); 2] {
         [

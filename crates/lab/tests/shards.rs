@@ -85,7 +85,8 @@ fn merged_parts_equal_one_process_whatever_the_split_and_order() {
             let mut foreign = parts[0].clone();
             foreign.spec.eval.episodes += 1;
             assert!(err(vec![foreign, parts[1].clone(), parts[2].clone()]).contains("another experiment"));
-            // A part from another kind of CPU; a file that does not say is taken on trust.
+            // A part from another kind of CPU, or one that does not say,
+            // against the first part and against each other.
             let mut elsewhere = parts[1].clone();
             elsewhere.kernels = Some("SSE2".into());
             assert_eq!(
@@ -93,12 +94,26 @@ fn merged_parts_equal_one_process_whatever_the_split_and_order() {
                 Some(upbringing_lab::backend::cpu_kernels())
             );
             assert!(err(vec![parts[0].clone(), elsewhere, parts[2].clone()]).contains("one kind of CPU"));
-            let mut unsaid = parts[1].clone();
+            let mut unsaid = parts[0].clone();
             unsaid.kernels = None;
+            let mut sse2 = parts[1].clone();
+            sse2.kernels = Some("sse2".into());
+            assert!(err(vec![unsaid, sse2, parts[2].clone()]).contains("with unnamed"));
+            // A part relabelled as another backend; other thread counts are one backend.
+            let mut gpu = parts[1].clone();
+            gpu.backend = "WebGPU (wgpu)".into();
+            assert!(err(vec![parts[0].clone(), gpu, parts[2].clone()]).contains("one run is on one backend"));
+            let mut wider = parts[1].clone();
+            wider.backend = format!("{} (16 threads)", wider.backend);
             same_numbers(
                 &whole,
-                &merge(vec![parts[0].clone(), unsaid, parts[2].clone()]).unwrap(),
+                &merge(vec![parts[0].clone(), wider, parts[2].clone()]).unwrap(),
             );
+            // A part with one of its units' rows removed and no failure for it.
+            let mut short = parts[1].clone();
+            let gone = short.shard.as_ref().unwrap().units[0].clone();
+            short.rows.retain(|r| !(r.regime == gone.regime && r.seed == gone.seed));
+            assert!(err(vec![parts[0].clone(), short, parts[2].clone()]).contains("a unit is missing"));
         }
     }
     assert!(part(&spec, 3, 2).is_err() && part(&spec, 1, units + 1).is_err());
