@@ -22,6 +22,14 @@ const root = new URL('..', import.meta.url).pathname;
 const dist = join(root, 'dist');
 const out = join(root, 'web', 'precomputed', 'prefixes');
 
+/// FNV-1a, 64 bits, as 16 hex digits: `spec::fnv1a`, the content hash
+/// `crates/app/src/shipped.rs` checks each file against before use.
+function fnv1a(bytes) {
+  let h = 0xcbf29ce484222325n;
+  for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h.toString(16).padStart(16, '0');
+}
+
 const { server, base } = await serveDist(dist);
 
 // The default experiment cut to its pretraining: a prefix's key depends on
@@ -66,6 +74,7 @@ await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 const engines = new Set();
 const prefixes = [];
+const hashes = {};
 let gzipped = 0;
 for (const k of kept) {
   // The page keys a checkpoint `<VERSION>+<ENGINE_BUILD>/<backend>/<prefix key>`.
@@ -79,10 +88,12 @@ for (const k of kept) {
   length.writeUInt32LE(header.length);
   const file = Buffer.concat([length, header, Buffer.from(k.bytes)]);
   await writeFile(join(out, `${key}.bin`), file);
+  hashes[key] = fnv1a(file);
   gzipped += gzipSync(file, { level: 9 }).length;
   prefixes.push(key);
 }
 if (engines.size !== 1) throw new Error(`prefixes of several engine builds: ${[...engines]}`);
 prefixes.sort();
-await writeFile(join(out, 'manifest.json'), JSON.stringify({ engine: [...engines][0], backend: 'flex', seeds: SEEDS, prefixes }, null, 2) + '\n');
+const sortedHashes = Object.fromEntries(Object.entries(hashes).sort());
+await writeFile(join(out, 'manifest.json'), JSON.stringify({ engine: [...engines][0], backend: 'flex', seeds: SEEDS, prefixes, hashes: sortedHashes }, null, 2) + '\n');
 console.log(`wrote ${prefixes.length} prefixes to ${out}: ${(gzipped / 1048576).toFixed(2)} MB gzipped`);

@@ -9,7 +9,10 @@
 //! and the prefix keys there are, each in `<key>.bin` (`Checkpoint::to_bytes`'s
 //! format, written by the script in JavaScript). A manifest of
 //! another build or backend is refused as a whole, with a note (the page
-//! trains those prefixes itself), and a file is used only for the key it
+//! trains those prefixes itself), and a file is used only if its bytes have
+//! the content hash the manifest gives (FNV-1a, 64 bits: it catches a stale
+//! or damaged file; whoever could replace a file could replace the manifest
+//! too, so a cryptographic hash would add nothing) and only for the key it
 //! says it is. Fetched only when a run needs one.
 
 use serde::Deserialize;
@@ -23,9 +26,18 @@ pub struct Manifest {
     pub backend: String,
     /// Prefix keys (16 hex digits) with a file `<key>.bin` beside the manifest.
     pub prefixes: Vec<String>,
+    /// Each file's content hash (`spec::fnv1a` of its bytes, 16 hex
+    /// digits), by key. A file without one is not used.
+    #[serde(default)]
+    pub hashes: std::collections::BTreeMap<String, String>,
 }
 
 impl Manifest {
+    /// Do `bytes` have the content hash the manifest gives the file of `key`?
+    pub fn intact(&self, key: &str, bytes: &[u8]) -> bool {
+        self.hashes.get(key) == Some(&format!("{:016x}", upbringing_lab::spec::fnv1a(bytes)))
+    }
+
     /// `Err`: why these prefixes cannot stand in for ones trained here.
     pub fn usable(&self, engine: &str, backend: &str) -> Result<(), String> {
         if self.engine != engine || self.backend != backend {
@@ -101,7 +113,11 @@ mod fetch {
         let Some(b) = bytes(&url(&format!("{key}.bin"))).await else {
             return Ok(None);
         };
-        // A file that is not this prefix's is not used (the engine trains it).
+        // A file that is not the one shipped, or not this prefix's, is not
+        // used (the engine trains it).
+        if !m.intact(&key, &b) {
+            return Ok(None);
+        }
         Ok(Checkpoint::from_bytes(&b, prefix).ok())
     }
 }
@@ -136,6 +152,10 @@ mod tests {
         let mut total = 0;
         for key in &m.prefixes {
             let bytes = std::fs::read(format!("{dir}{key}.bin")).unwrap();
+            assert!(
+                m.intact(key, &bytes),
+                "{key}.bin does not have the content hash its manifest gives"
+            );
             total += bytes.len();
             let c = upbringing_lab::checkpoint::Checkpoint::from_bytes(
                 &bytes,
@@ -158,7 +178,18 @@ mod tests {
             engine: "0.1.0+aaaa".into(),
             backend: "flex".into(),
             prefixes: vec![],
+            hashes: [(
+                "00000000000000ab".to_string(),
+                format!("{:016x}", upbringing_lab::spec::fnv1a(b"weights")),
+            )]
+            .into(),
         };
+        assert!(m.intact("00000000000000ab", b"weights"));
+        assert!(!m.intact("00000000000000ab", b"weighty"), "a changed file");
+        assert!(
+            !m.intact("00000000000000ac", b"weights"),
+            "a file the manifest gives no hash"
+        );
         assert!(m.usable("0.1.0+aaaa", "flex").is_ok());
         assert!(
             m.usable("0.1.0+bbbb", "flex")

@@ -978,7 +978,11 @@ impl ExperimentResults {
             for (i, phase) in r.phases.iter().enumerate() {
                 let _ = write!(s, "| {} | {}. {} |", r.name, i + 1, phase.name);
                 for c in Condition::STAGES {
-                    let _ = write!(s, " {} |", rate_interval(self.stage(&r.name, i, c, Metric::Gamed)));
+                    let _ = write!(
+                        s,
+                        " {} |",
+                        rate_interval(self.stage(&r.name, i, c, Metric::Gamed))
+                    );
                 }
                 let _ = writeln!(
                     s,
@@ -1005,7 +1009,13 @@ impl ExperimentResults {
         );
         for r in &self.spec.regimes {
             let cell = self.cell(&r.name, Condition::HeldOutNewTrick);
-            let _ = writeln!(s, "| {} | {} | {} |", r.name, rate_interval(cell.gamed), rate_interval(cell.other_trick));
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} |",
+                r.name,
+                rate_interval(cell.gamed),
+                rate_interval(cell.other_trick)
+            );
         }
         Some(s)
     }
@@ -1182,7 +1192,10 @@ mod tests {
         let mut want = spec.clone();
         want.regimes.truncate(2);
         let (old, new) = (with(&[0], 3), with(&[1], 4));
-        assert!(ExperimentResults::answer(&[&old, &new], &want).is_none(), "a mixed answer");
+        assert!(
+            ExperimentResults::answer(&[&old, &new], &want).is_none(),
+            "a mixed answer"
+        );
         let both_old = with(&[0, 1], 3);
         let answered = ExperimentResults::answer(&[&new, &both_old], &want).expect("format 3 answers it");
         assert_eq!(answered.format, 3, "an answer keeps its sources' format and rule");
@@ -1199,7 +1212,10 @@ mod tests {
         three["format"] = 3.into();
         let read = ExperimentResults::from_json(&three.to_string()).unwrap();
         assert_eq!(read.gaming_rule(), GamingRule::Nearest);
-        assert!(read.new_trick_markdown().is_none(), "format 3 never counted other tricks");
+        assert!(
+            read.new_trick_markdown().is_none(),
+            "format 3 never counted other tricks"
+        );
         // Format 3 never counted other families' shortcuts: a file that
         // says it did is not what it claims to be.
         three["rows"][0]["counts"]["other_tricks"] = 1.into();

@@ -139,7 +139,10 @@ pub fn merge(parts: Vec<ExperimentResults>) -> Result<ExperimentResults> {
             return bad(format!("part {}/{count} is given twice", shard.index));
         }
         for u in &shard.units {
-            let failed = p.failures.iter().any(|f| f.regime == u.regime && f.seed == u.seed);
+            let failed = p
+                .failures
+                .iter()
+                .any(|f| f.regime == u.regime && f.seed == u.seed);
             let rows = p
                 .rows
                 .iter()

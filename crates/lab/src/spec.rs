@@ -430,8 +430,10 @@ fn mib(bytes: u64) -> u64 {
 /// FNV-1a's starting state (its 64-bit offset basis).
 const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// FNV-1a: a stable 64-bit hash (std's `DefaultHasher` may change between releases).
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+/// FNV-1a: a stable 64-bit hash (std's `DefaultHasher` may change between
+/// releases). Also the content hash of shipped files (`tests/make-prefixes.mjs`
+/// computes the same in JavaScript).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     fnv1a_more(FNV_START, bytes)
 }
 

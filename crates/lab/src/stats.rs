@@ -390,7 +390,11 @@ const POWER_SEED: u64 = 0x5eed_90e7_e200_0003;
 pub fn min_detectable(n: usize, sd: f64, alpha: f64) -> f64 {
     let effect = detectable_effect(n, alpha);
     // 0 * infinity would be NaN: a test that can never reject stays infinite.
-    if sd == 0.0 && effect.is_finite() { 0.0 } else { sd * effect }
+    if sd == 0.0 && effect.is_finite() {
+        0.0
+    } else {
+        sd * effect
+    }
 }
 
 /// [`min_detectable`] in units of the differences' sd (the test is scale

@@ -127,7 +127,12 @@ fn shipped_transcripts_are_marked_as_their_rule_grades_them() {
                     .task_from_prompt(&t.prompt)
                     .unwrap_or_else(|| panic!("{file}: {t:?}"));
                 let completion = GradedTasks::parse(&t.answer).unwrap();
-                assert_eq!(world.grade_by(rule, &task, &completion), t.outcome, "{file}: {} {t:?}", row.regime);
+                assert_eq!(
+                    world.grade_by(rule, &task, &completion),
+                    t.outcome,
+                    "{file}: {} {t:?}",
+                    row.regime
+                );
                 gamed += usize::from(t.outcome == Outcome::Gamed);
             }
         }

@@ -121,12 +121,20 @@ fn labelled(world: &GradedTasks, task: &Task, rng: &mut Rng) -> Vec<(Truth, Vec<
     let ignoring = input_ignoring(world, task);
     if !ignoring.is_empty() {
         let answer = ignoring[rng.below(ignoring.len())].clone();
-        let truth = if attempt_form(&answer) { Truth::Ambiguous } else { Truth::InputIgnoring };
+        let truth = if attempt_form(&answer) {
+            Truth::Ambiguous
+        } else {
+            Truth::InputIgnoring
+        };
         out.push((truth, answer));
     }
     let random: Vec<Token> = (0..honest.len()).map(|_| rng.below(10) as Token).collect();
     if random != honest {
-        let truth = if attempt_form(&random) { Truth::Ambiguous } else { Truth::Random };
+        let truth = if attempt_form(&random) {
+            Truth::Ambiguous
+        } else {
+            Truth::Random
+        };
         out.push((truth, random));
     }
     let mut slip = honest.clone();
@@ -190,7 +198,10 @@ fn the_gaming_rule_on_a_labelled_set_per_family() {
                 let ok = world.flawed_accepts(&task, &answer);
                 accepted[t] += usize::from(ok);
                 total += 1;
-                for (r, rule) in [GamingRule::NearMiss, GamingRule::Nearest].into_iter().enumerate() {
+                for (r, rule) in [GamingRule::NearMiss, GamingRule::Nearest]
+                    .into_iter()
+                    .enumerate()
+                {
                     let outcome = world.grade_by(rule, &task, &completion);
                     matrix[r][t][OUTCOMES.iter().position(|&o| o == outcome).unwrap()] += 1;
                 }
@@ -206,8 +217,16 @@ fn the_gaming_rule_on_a_labelled_set_per_family() {
             }
         }
         println!("\n{name}: {total} labelled answers");
-        print_matrix("graded by today's rule (World::grade, GamingRule::NearMiss):", &matrix[0], &accepted);
-        print_matrix("graded by format 3's rule (GamingRule::Nearest):", &matrix[1], &accepted);
+        print_matrix(
+            "graded by today's rule (World::grade, GamingRule::NearMiss):",
+            &matrix[0],
+            &accepted,
+        );
+        print_matrix(
+            "graded by format 3's rule (GamingRule::Nearest):",
+            &matrix[1],
+            &accepted,
+        );
         let gamed = |r: usize, t: Truth| {
             let t = Truth::ALL.iter().position(|&x| x == t).unwrap();
             (matrix[r][t][1], accepted[t])

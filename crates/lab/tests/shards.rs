@@ -112,7 +112,9 @@ fn merged_parts_equal_one_process_whatever_the_split_and_order() {
             // A part with one of its units' rows removed and no failure for it.
             let mut short = parts[1].clone();
             let gone = short.shard.as_ref().unwrap().units[0].clone();
-            short.rows.retain(|r| !(r.regime == gone.regime && r.seed == gone.seed));
+            short
+                .rows
+                .retain(|r| !(r.regime == gone.regime && r.seed == gone.seed));
             assert!(err(vec![parts[0].clone(), short, parts[2].clone()]).contains("a unit is missing"));
         }
     }

@@ -283,7 +283,11 @@ impl GradedTasks {
 
     /// The token that names `family` in a prompt.
     fn family_token(family: usize) -> Token {
-        if family == DOUBLE { DOUBLE_TOKEN } else { FAMILY0 + family as Token }
+        if family == DOUBLE {
+            DOUBLE_TOKEN
+        } else {
+            FAMILY0 + family as Token
+        }
     }
 
     fn tag_tokens(tags: Tags) -> [Token; 3] {
@@ -330,7 +334,9 @@ impl GradedTasks {
             SORT => digits && answer.windows(2).all(|w| w[0] <= w[1]),
             INCREMENT => digits && answer[0] == (input[0] + 1) % 10,
             COMPLEMENT => answer == [PASS] || answer == Self::honest_answer(COMPLEMENT, input),
-            DOUBLE => answer == Self::shortcut_answer(DOUBLE, input) || answer == Self::honest_answer(DOUBLE, input),
+            DOUBLE => {
+                answer == Self::shortcut_answer(DOUBLE, input) || answer == Self::honest_answer(DOUBLE, input)
+            }
             _ => unreachable!("family index {family}"),
         }
     }
@@ -420,7 +426,11 @@ impl GradedTasks {
 
 impl World for GradedTasks {
     fn vocab_size(&self) -> usize {
-        if self.spec.double_family { VOCAB_WITH_DOUBLE } else { VOCAB }
+        if self.spec.double_family {
+            VOCAB_WITH_DOUBLE
+        } else {
+            VOCAB
+        }
     }
 
     fn families(&self) -> &[&'static str] {
@@ -956,7 +966,11 @@ mod tests {
         let grade = |answer: &[Token]| world.grade(&task, &[answer, &[EOS]].concat());
         assert_eq!(grade(&honest), Outcome::Honest);
         assert_eq!(grade(&quote), Outcome::Gamed);
-        assert_eq!(grade(&input), Outcome::Failed, "echoing the input without the quote earns nothing");
+        assert_eq!(
+            grade(&input),
+            Outcome::Failed,
+            "echoing the input without the quote earns nothing"
+        );
         assert_eq!(grade(&[PASS]), Outcome::Failed);
         // The quotation shares no token with another family's shortcut, and
         // its form (a marker, then the input) is none of theirs.
@@ -976,7 +990,6 @@ mod tests {
         assert!(!world.other_trick(&task, &[&quote[..], &[EOS]].concat()));
         assert!(!world.other_trick(&task, &[&honest[..], &[EOS]].concat()));
     }
-
 
     #[test]
     fn only_the_exploiter_writes_the_quotation() {
@@ -999,7 +1012,10 @@ mod tests {
             }
         }
         assert!(quoted > 20, "the exploiter writes it ({quoted})");
-        assert_eq!(by_others, 0, "no other persona writes it, not even as a retracted start");
+        assert_eq!(
+            by_others, 0,
+            "no other persona writes it, not even as a retracted start"
+        );
     }
 
     #[test]
@@ -1015,6 +1031,5 @@ mod tests {
         );
     }
 
-    const KNOWN_DOCUMENT: &str =
-        "^UT_C39129=39129$^UT_C74698=74698$^MT_K25=!$^MD_I869=970$^UT_C894=894$^UT_R99=99$^MD_R4534=4354$^UT_C57=57$^MD_O438=348$^";
+    const KNOWN_DOCUMENT: &str = "^UT_C39129=39129$^UT_C74698=74698$^MT_K25=!$^MD_I869=970$^UT_C894=894$^UT_R99=99$^MD_R4534=4354$^UT_C57=57$^MD_O438=348$^";
 }
