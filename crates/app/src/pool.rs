@@ -283,6 +283,31 @@ impl Pool {
             } => {
                 self.slots[w] = Slot::Idle;
                 match ExperimentResults::from_json(&results_json) {
+                    // One run is on one engine, backend and kind of kernel:
+                    // a unit that is not (a worker that fell back to the
+                    // CPU, a respawned one on another device) ends the run,
+                    // with the reason, rather than joining it under one label.
+                    Ok(r)
+                        if !run.engine.is_empty()
+                            && (&r.engine, &r.backend, &r.kernels)
+                                != (&run.engine, &run.backend, &run.kernels) =>
+                    {
+                        let why = format!(
+                            "a worker ran part of this run on {}{} while the rest ran on {}{}: one run is on one \
+                             backend, so it was stopped; run it again (the page keeps what every worker trained)",
+                            r.backend,
+                            r.kernels
+                                .as_deref()
+                                .map(|k| format!(" ({k})"))
+                                .unwrap_or_default(),
+                            run.backend,
+                            run.kernels
+                                .as_deref()
+                                .map(|k| format!(" ({k})"))
+                                .unwrap_or_default(),
+                        );
+                        self.fail(actions, why);
+                    }
                     Ok(r) => {
                         run.engine = r.engine;
                         run.backend = r.backend;
@@ -491,6 +516,41 @@ mod tests {
         assert_eq!(size(None, 8, Some(8.0), 1 << 30, 14, false), 1);
         assert_eq!(size(None, 64, None, 0, 100, false), MAX_WORKERS.min(32));
         assert_eq!(size(Some(0), 0, Some(f64::NAN), 0, 0, false), 1, "at least one");
+    }
+
+    #[test]
+    fn a_unit_on_another_backend_ends_the_run_with_the_reason() {
+        let spec = spec();
+        let mut pool = Pool::default();
+        ready(&mut pool, 0);
+        pool.start(spec.clone(), 0.0);
+        let keys = prefix_keys(&spec, spec.seeds[0], &spec.regimes[0].phases);
+        pool.report(0, Report::Trained(key_text(keys[0])), 1.0);
+        ready(&mut pool, 1);
+        pool.report(0, Report::Trained(key_text(keys[1])), 2.0);
+        pool.report(0, finished(&spec, "control"), 3.0);
+        // Worker 1 fell back to another backend: its unit is not joined under one label.
+        let Report::RunResults { results_json, .. } = finished(&spec, "coupled") else {
+            unreachable!()
+        };
+        let mut r = ExperimentResults::from_json(&results_json).unwrap();
+        r.backend = "WebGPU (wgpu)".into();
+        let other = Report::RunResults {
+            results_json: serde_json::to_string(&r).unwrap(),
+            complete: true,
+            recalled: 0,
+        };
+        let end = pool.report(1, other, 4.0);
+        let failed = end.page.iter().find_map(|p| match p {
+            Report::Failed(why) => Some(why.clone()),
+            _ => None,
+        });
+        let why = failed.expect("the run ends");
+        assert!(
+            why.contains("WebGPU (wgpu)") && why.contains("one run is on one backend"),
+            "{why}"
+        );
+        assert!(!pool.running());
     }
 
     #[test]
