@@ -697,17 +697,9 @@ fn exercise_verdict(
     Ok(())
 }
 
-/// The source commit, if this runs from a git checkout (stamped on results).
+/// The commit this binary was built from (`build.rs`), stamped on results;
+/// `None` when it was built outside a git checkout.
 fn commit() -> Option<String> {
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .output()
-        .ok()?;
-    let hash = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    let dirty = std::process::Command::new("git")
-        .args(["status", "--porcelain", "--untracked-files=no"])
-        .output()
-        .map(|o| !o.stdout.is_empty())
-        .unwrap_or(false);
-    (!hash.is_empty()).then(|| if dirty { format!("{hash}-dirty") } else { hash })
+    let stamp = env!("UPBRINGING_COMMIT");
+    (!stamp.is_empty()).then(|| stamp.to_string())
 }

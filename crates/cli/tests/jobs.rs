@@ -175,3 +175,43 @@ fn a_run_survives_its_binary_being_replaced() {
     assert!(!out.rows.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Results say the commit the binary was built from, not that of whatever
+/// repository encloses the directory it runs in (issue 25, finding 9).
+#[test]
+fn results_carry_the_commit_the_binary_was_built_from() {
+    let dir = std::env::temp_dir().join(format!("upbringing-commit-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Another repository, with a commit of its own, around the run.
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let other = git(&["init", "-q"])
+        .and_then(|_| git(&["commit", "-q", "--allow-empty", "-m", "elsewhere"]))
+        .and_then(|_| git(&["rev-parse", "--short", "HEAD"]))
+        .unwrap_or_default();
+    let mut spec = smoke(preset("quick").unwrap());
+    spec.regimes.truncate(1);
+    let path = dir.join("spec.json");
+    std::fs::write(&path, spec.to_json()).unwrap();
+    let out = dir.join("out.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_upbringing"))
+        .current_dir(&dir)
+        .args(["run", "--spec", "spec.json", "--jobs", "1", "--threads", "1", "--out", "out.json"])
+        .status()
+        .expect("the CLI runs");
+    assert!(status.success());
+    let results = ExperimentResults::from_json(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let built = env!("UPBRINGING_COMMIT");
+    assert_eq!(results.commit.as_deref().unwrap_or(""), built);
+    if !other.is_empty() {
+        assert!(!built.starts_with(&other), "stamped with the enclosing repository's commit");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
