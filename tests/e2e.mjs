@@ -596,6 +596,19 @@ await check('pool: the full quick preset on one worker per core gives one worker
   console.log('     ' + JSON.stringify(results.runs.pool));
   assert.equal(one.workers, 1);
   assert.equal(pool.workers, Math.min(cores, 16));
+  // A link asking for 16 workers starts no more than the machine's own
+  // size until someone clicks Run (issue 25, finding 9).
+  {
+    const page = await browser.newPage();
+    await page.goto(base + '?backend=cpu&preset=quick&workers=16');
+    await page.waitForFunction(() => {
+      const b = document.querySelector('#backend[data-kind="flex"]');
+      return b && b.dataset.workers === b.dataset.workersReady;
+    }, null, { timeout: 120_000 });
+    const started = Number(await page.getAttribute('#backend', 'data-workers'));
+    assert.ok(started <= Math.min(cores, 16), `${started} workers started at load`);
+    await page.close();
+  }
   for (const part of ['rows', 'stages', 'depth', 'logs']) {
     assert.deepEqual(pool.kept[part], one.kept[part], `${part} differ between the pool and one worker`);
   }

@@ -309,7 +309,7 @@ mod page {
                         // Start the rest of the pool now, while the visitor
                         // reads: each worker compiles its wasm (seconds of
                         // CPU), which at Run would slow the first units.
-                        self.grow_pool(ctx, &self.playground.run_spec());
+                        self.grow_pool(ctx, &self.playground.run_spec(), false);
                     }
                     None
                 }
@@ -364,7 +364,7 @@ mod page {
                     self.run_key = Some(self.playground.run_spec().results_key());
                     if let Some(spec) = Rc::make_mut(&mut self.playground).start() {
                         self.run_lock = Some(lock);
-                        self.grow_pool(ctx, &spec);
+                        self.grow_pool(ctx, &spec, true);
                         let actions = self.pool.start(spec, self.run_started_ms);
                         self.dispatch(ctx, actions);
                     }
@@ -1147,22 +1147,32 @@ mod page {
         }
 
         /// Start the workers a run of `spec` should have (`pool::size`); each
-        /// joins the run once its device is up.
-        fn grow_pool(&mut self, ctx: &Context<Self>, spec: &upbringing_lab::spec::ExperimentSpec) {
+        /// joins the run once its device is up. `asked`: a click asked for
+        /// the run, so a link's `workers=` counts; at load, before any
+        /// click, the pool grows only as far as the machine's own size.
+        fn grow_pool(
+            &mut self,
+            ctx: &Context<Self>,
+            spec: &upbringing_lab::spec::ExperimentSpec,
+            asked: bool,
+        ) {
             let Some(kind) = self.state.backend.as_ref().map(|b| b.kind) else {
                 return;
             };
             let (cores, device_gb) = machine();
             let model_bytes = spec.memory_estimate().map(|m| m.total()).unwrap_or(u64::MAX);
             let units = spec.regimes.len() * spec.seeds.len();
-            self.pool_size = pool::size(
-                self.state.settings.workers,
+            let size = pool::size(
+                self.state.settings.workers.filter(|_| asked),
                 cores,
                 device_gb,
                 model_bytes,
                 units,
                 kind == BackendKind::Wgpu,
             );
+            // Before a click, a link may ask for fewer workers, never more.
+            let link = self.state.settings.workers.unwrap_or(usize::MAX);
+            self.pool_size = if asked { size } else { size.min(link) };
             let choice = match kind {
                 BackendKind::Wgpu => BackendChoice::Gpu,
                 BackendKind::Flex => BackendChoice::Cpu,

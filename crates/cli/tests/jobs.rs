@@ -203,7 +203,17 @@ fn results_carry_the_commit_the_binary_was_built_from() {
     let out = dir.join("out.json");
     let status = Command::new(env!("CARGO_BIN_EXE_upbringing"))
         .current_dir(&dir)
-        .args(["run", "--spec", "spec.json", "--jobs", "1", "--threads", "1", "--out", "out.json"])
+        .args([
+            "run",
+            "--spec",
+            "spec.json",
+            "--jobs",
+            "1",
+            "--threads",
+            "1",
+            "--out",
+            "out.json",
+        ])
         .status()
         .expect("the CLI runs");
     assert!(status.success());
@@ -211,7 +221,10 @@ fn results_carry_the_commit_the_binary_was_built_from() {
     let built = env!("UPBRINGING_COMMIT");
     assert_eq!(results.commit.as_deref().unwrap_or(""), built);
     if !other.is_empty() {
-        assert!(!built.starts_with(&other), "stamped with the enclosing repository's commit");
+        assert!(
+            !built.starts_with(&other),
+            "stamped with the enclosing repository's commit"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
