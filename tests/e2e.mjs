@@ -7,6 +7,7 @@
 // Writes tests/artifacts/{e2e.json,page.png}.
 import { chromium } from 'playwright-core';
 import { serveDist } from './serve-dist.mjs';
+import { checkpointFile, fnv1a, pretrainingLink, readKept } from './prefix-files.mjs';
 import { readFile, mkdir, writeFile, readdir, stat, rm } from 'node:fs/promises';
 import { gzipSync, deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -19,9 +20,20 @@ const artifacts = join(root, 'tests', 'artifacts');
 const STEPS = { webgpu: 20, cpu: 80 };
 const TIMEOUT_MS = 8 * 60_000;
 
-// The shipped trained prefixes can be withheld, as from a page without them.
+// The shipped trained prefixes can be withheld, as from a page without them,
+// or served with a byte changed, as a damaged or stale file would be.
 let serveShipped = true;
-const { server, base } = await serveDist(dist, (path) => !serveShipped && path.includes('/precomputed/prefixes/'));
+let alterShipped = false;
+const { server, base } = await serveDist(
+  dist,
+  (path) => !serveShipped && path.includes('/precomputed/prefixes/'),
+  (path, body) => {
+    if (!alterShipped || !path.endsWith('.bin')) return body;
+    const changed = Buffer.from(body);
+    changed[changed.length - 1] ^= 1; // the last weight's lowest bit
+    return changed;
+  },
+);
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -905,6 +917,32 @@ await check('shipped prefixes: a new design of an exercise (5 seeds) starts from
     assert.deepEqual(after.cells, before.cells, 'the shipped prefixes give the numbers training them here gives');
   }
   console.log('     ' + JSON.stringify([results.runs.newDesignShipped, results.runs.newDesignTrainedHere]));
+});
+
+await check('shipped prefixes: a damaged file is refused, and the prefix trained here instead equals the shipped file byte for byte', async () => {
+  const dir = join(root, 'web', 'precomputed', 'prefixes');
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+  const spec = JSON.parse(await readFile(join(root, 'web', 'precomputed', 'default.json'), 'utf8')).spec;
+  alterShipped = true;
+  try {
+    const { page, errors } = await openPage(`?backend=cpu&spec=${pretrainingLink(spec, [0])}`);
+    await page.waitForSelector('#backend[data-kind="flex"]', { timeout: 120_000 });
+    await page.click('#run');
+    await page.waitForSelector('#run-status[data-phase="done"], #run-status[data-phase="failed"]', { timeout: TIMEOUT_MS });
+    const status = await page.textContent('#run-status');
+    assert.equal(await page.getAttribute('#run-status', 'data-phase'), 'done', status);
+    // The damaged file was not used: the pretraining was trained here.
+    assert.doesNotMatch(status, /[1-9]\d* trained phases? reused/, status);
+    const kept = (await readKept(page)).map(checkpointFile).filter((k) => manifest.prefixes.includes(k.key));
+    assert.equal(kept.length, 1, 'seed 0 pretraining trained and kept');
+    const shipped = await readFile(join(dir, `${kept[0].key}.bin`));
+    assert.equal(fnv1a(shipped), manifest.hashes[kept[0].key], 'the shipped file has its manifest hash');
+    assert.ok(kept[0].file.equals(shipped), 'the prefix trained in this page equals the shipped file byte for byte');
+    assert.deepEqual(errors, [], 'console errors');
+    await page.close();
+  } finally {
+    alterShipped = false;
+  }
 });
 
 // Sizes of what a visitor downloads.
