@@ -77,6 +77,7 @@ fn results_md_quotes_the_reports_of_the_shipped_results() {
         ("capability-world", true),
         ("rivals", true),
         ("capability-world-equal-steps", true),
+        ("flagship", true),
     ] {
         let results = ExperimentResults::from_json(&read(&format!("web/precomputed/{name}.json")))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
