@@ -1210,7 +1210,10 @@ mod tests {
     #[test]
     fn a_results_file_is_imported_or_refused_with_the_reason() {
         let mut p = Playground::new("default", false).unwrap();
-        let mut results = fake(&presets::preset("inoculated").unwrap());
+        // A file's counts must be the episodes and probes its spec scores.
+        let mut spec = presets::preset("inoculated").unwrap();
+        (spec.eval.episodes, spec.eval.probes) = (10, 10);
+        let mut results = fake(&spec);
         let good = serde_json::to_string(&results).unwrap();
         assert!(p.import(&good).is_ok());
         assert_eq!(p.results.as_ref().unwrap().1, Source::Imported);
