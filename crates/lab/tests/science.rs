@@ -146,9 +146,9 @@ fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
     for r in &spec.regimes {
         assert!(table.contains(&r.name), "table lacks {}", r.name);
     }
-    // The CSV: a header, then 4 metrics (gamed, honest, accepted error,
-    // stated) per row and per pooled cell, and recovery where there were bad
-    // starts (prefill).
+    // The CSV: a header, then 5 metrics (gamed, honest, accepted error,
+    // another family's shortcut, stated) per row and per pooled cell, and
+    // recovery where there were bad starts (prefill).
     let csv = results.csv();
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("regime,condition,seed,metric,value,lo,hi"));
@@ -160,7 +160,7 @@ fn every_regime_gives_finite_in_range_metrics_in_every_cell() {
         .count();
     assert_eq!(
         lines.len(),
-        1 + 4 * results.rows.len() + rows_with + 4 * results.summary().len() + cells_with
+        1 + 5 * results.rows.len() + rows_with + 5 * results.summary().len() + cells_with
     );
     let columns = fields(lines[0]);
     assert!(lines.iter().all(|l| fields(l) == columns), "ragged CSV");
