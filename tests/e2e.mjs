@@ -401,7 +401,7 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   assert.equal(cells.length, 14 * 9);
   assert.ok(cells.every((v) => v >= 0 && v <= 1), 'rates in [0, 1]');
   assert.match(await page.textContent('#provenance'), /trained in this browser.*CPU/);
-  assert.match(await page.textContent('#gaming-rule[data-format="4"]'), /not a near miss of the honest answer/);
+  assert.match(await page.textContent('#gaming-rule[data-format="4"]'), /unless it is a near miss of the honest answer/);
   assert.equal(await page.$$eval('#curve-chart polyline.series', (l) => l.length), 14, 'a curve per regime');
   const cellsShown = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => x.dataset.value));
   const runLongTaskMs = await page.evaluate((at) => Math.max(0, ...window.__longTasks.filter((e) => e.startTime >= at).map((e) => Math.round(e.duration))), clickAt);
