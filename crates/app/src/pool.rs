@@ -292,19 +292,15 @@ impl Pool {
                             && (&r.engine, &r.backend, &r.kernels)
                                 != (&run.engine, &run.backend, &run.kernels) =>
                     {
+                        let on = |backend: &str, kernels: &Option<String>| match kernels {
+                            Some(k) => format!("{backend} ({k})"),
+                            None => backend.to_string(),
+                        };
                         let why = format!(
-                            "a worker ran part of this run on {}{} while the rest ran on {}{}: one run is on one \
+                            "a worker ran part of this run on {} while the rest ran on {}: one run is on one \
                              backend, so it was stopped; run it again (the page keeps what every worker trained)",
-                            r.backend,
-                            r.kernels
-                                .as_deref()
-                                .map(|k| format!(" ({k})"))
-                                .unwrap_or_default(),
-                            run.backend,
-                            run.kernels
-                                .as_deref()
-                                .map(|k| format!(" ({k})"))
-                                .unwrap_or_default(),
+                            on(&r.backend, &r.kernels),
+                            on(&run.backend, &run.kernels),
                         );
                         self.fail(actions, why);
                     }

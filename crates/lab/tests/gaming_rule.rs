@@ -111,13 +111,10 @@ fn labelled(world: &GradedTasks, task: &Task, rng: &mut Rng) -> Vec<(Truth, Vec<
     if shortcut != honest {
         out.push((Truth::Shortcut, shortcut.clone()));
     }
-    // Answers that ignore the input yet are a slip's or a truncation's
-    // form are labelled ambiguous, not input-ignoring.
-    let attempt_form = |a: &[Token]| {
-        let one_slip = a.len() == honest.len() && a.iter().zip(&honest).filter(|(x, y)| x != y).count() == 1;
-        let stopped = a.len() < honest.len() && 2 * a.len() >= honest.len() && honest.starts_with(a);
-        one_slip || stopped || near_miss(a, &honest)
-    };
+    // Answers that ignore the input yet have the form a mistake would give
+    // (a digit wrong, missing or extra, or the answer stopped after half of
+    // it: exactly `near_miss`) are labelled ambiguous, not input-ignoring.
+    let attempt_form = |a: &[Token]| near_miss(a, &honest);
     let ignoring = input_ignoring(world, task);
     if !ignoring.is_empty() {
         let answer = ignoring[rng.below(ignoring.len())].clone();
