@@ -8,7 +8,9 @@
 import { chromium } from 'playwright-core';
 import { serveDist } from './serve-dist.mjs';
 import { checkpointFile, fnv1a, pretrainingLink, readKept } from './prefix-files.mjs';
-import { readFile, mkdir, writeFile, readdir, stat, rm } from 'node:fs/promises';
+import { readFile, mkdir, writeFile, readdir, stat, rm, cp, mkdtemp, rename } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { gzipSync, deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -171,15 +173,18 @@ await check('playground: precomputed results show at once, labelled', async () =
   await page.waitForSelector('#heatmap td.heat', { timeout: 30_000 });
   const cells = await page.$$eval('#heatmap td.heat', (c) => c.map((x) => Number(x.dataset.value)));
   const regimes = await page.$$eval('#heatmap th.regime', (r) => r.length);
-  assert.ok(regimes >= 10, `${regimes} regimes`);
+  // The flagship: 20 regimes where capability rl builds the capability.
+  assert.equal(regimes, 20, `${regimes} regimes`);
   assert.equal(cells.length, regimes * 9);
   assert.ok(cells.every((v) => v >= 0 && v <= 1), 'rates in [0, 1]');
-  assert.match(await page.textContent('#provenance'), /precomputed.*seeds \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\].*flex.*upbringing/);
-  // The shipped default was graded by format 3's rule, and the page says so.
-  assert.match(await page.textContent('#gaming-rule[data-format="3"]'), /nearer the family's canonical shortcut/);
+  assert.match(await page.textContent('#provenance'), /precomputed.*seeds \[50, 51, 52, 53, 54, 55, 56, 57, 58, 59\].*flex.*upbringing/);
+  // The flagship was graded by format 4's rule, and the page says so.
+  assert.match(await page.textContent('#gaming-rule[data-format="4"]'), /near miss/);
   assert.ok((await page.getAttribute('#heatmap td.heat', 'title')).includes('95% CI'), 'intervals on hover');
   // Other regimes' cells give the paired difference from the control on hover.
-  assert.match(await page.getAttribute('#heatmap tr:nth-child(3) td.heat', 'title'), /vs control: [+-]?\d+ points \(95% CI .* paired over 10 seeds/);
+  // (Row 1 is the header; then pretrained only, the control, the debate's regimes.)
+  assert.equal(await page.$eval('#heatmap tr:nth-child(4) th.regime', (t) => t.textContent), 'chalkboard');
+  assert.match(await page.getAttribute('#heatmap tr:nth-child(4) td.heat', 'title'), /vs control: [+-]?\d+ points \(95% CI .* paired over 10 seeds/);
   assert.deepEqual(await page.$$eval('button.metric[data-metric]', (b) => b.map((x) => x.dataset.metric)), ['gamed', 'honest', 'accepted_error', 'gap']);
   // Every phase's model is scored: one row per regime and phase, read off the results.
   assert.ok(await page.$$eval('#stages tr', (r) => r.length) > regimes, 'after-each-phase rows');
@@ -197,7 +202,7 @@ await check('playground: precomputed results show at once, labelled', async () =
   await page.waitForFunction(() => document.querySelectorAll('#heatmap th.regime').length === 2, null, { timeout: 10_000 })
     .catch(() => {});
   assert.deepEqual(await page.$$eval('#heatmap th.regime', (r) => r.map((x) => x.textContent)), ['control', 'inoculated'],
-    'control and inoculated, read off the default run');
+    'control and inoculated, read off the flagship');
   const again = await browser.newPage();
   await again.goto(page.url());
   await again.waitForSelector('#preset');
@@ -346,7 +351,7 @@ await check('sweeps: a link opens a shipped sweep drawn with its bands and teste
   await bad.page.close();
 });
 
-await check('capability world, rivals, flagship: their shipped results are fetched when the preset is chosen, and show at once', async () => {
+await check('capability world, rivals, pretraining world: their shipped results are fetched when the preset is chosen, and show at once', async () => {
   const { page, errors } = await openPage('?backend=cpu');
   await page.waitForSelector('#heatmap td.heat', { timeout: 60_000 });
   const before = await page.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.includes('capability-world')).length);
@@ -358,11 +363,13 @@ await check('capability world, rivals, flagship: their shipped results are fetch
   await page.selectOption('#preset', 'rivals');
   await page.waitForFunction(() => [...document.querySelectorAll('#heatmap th.regime')].some((t) => t.textContent.includes('refusal documents')), null, { timeout: 60_000 });
   assert.equal(await page.$$eval('#heatmap td.heat', (c) => c.length), 9 * 9, '9 regimes x 9 conditions, no run');
-  // The flagship's (20 regimes, graded by today's rule, its new trick `double`).
-  await page.selectOption('#preset', 'flagship');
-  await page.waitForFunction(() => [...document.querySelectorAll('#heatmap th.regime')].some((t) => t.textContent.includes('padded before rl')), null, { timeout: 60_000 });
-  assert.equal(await page.$$eval('#heatmap td.heat', (c) => c.length), 20 * 9, '20 regimes x 9 conditions, no run');
-  await page.waitForSelector('#gaming-rule[data-format="4"]');
+  // The first experiment's, in the world where pretraining builds the
+  // capability (14 regimes, graded by format 3's rule).
+  await page.selectOption('#preset', 'pretraining-world');
+  await page.waitForFunction(() => document.querySelectorAll('#heatmap td.heat').length === 14 * 9, null, { timeout: 60_000 })
+    .catch(() => assert.fail('14 regimes x 9 conditions, no run'));
+  assert.match(await page.textContent('#gaming-rule[data-format="3"]'), /nearer the family's canonical shortcut/);
+  assert.match(await page.textContent('#provenance'), /seeds \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\]/);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -925,7 +932,7 @@ await check('shipped prefixes: a damaged file is refused, and the prefix trained
   const spec = JSON.parse(await readFile(join(root, 'web', 'precomputed', 'default.json'), 'utf8')).spec;
   alterShipped = true;
   try {
-    const { page, errors } = await openPage(`?backend=cpu&spec=${pretrainingLink(spec, [0])}`);
+    const { page, errors } = await openPage(`?backend=cpu&spec=${pretrainingLink(spec, [spec.seeds[0]])}`);
     await page.waitForSelector('#backend[data-kind="flex"]', { timeout: 120_000 });
     await page.click('#run');
     await page.waitForSelector('#run-status[data-phase="done"], #run-status[data-phase="failed"]', { timeout: TIMEOUT_MS });
@@ -934,7 +941,7 @@ await check('shipped prefixes: a damaged file is refused, and the prefix trained
     // The damaged file was not used: the pretraining was trained here.
     assert.doesNotMatch(status, /[1-9]\d* trained phases? reused/, status);
     const kept = (await readKept(page)).map(checkpointFile).filter((k) => manifest.prefixes.includes(k.key));
-    assert.equal(kept.length, 1, 'seed 0 pretraining trained and kept');
+    assert.equal(kept.length, 1, 'the first seed\'s pretraining trained and kept');
     const shipped = await readFile(join(dir, `${kept[0].key}.bin`));
     assert.equal(fnv1a(shipped), manifest.hashes[kept[0].key], 'the shipped file has its manifest hash');
     assert.ok(kept[0].file.equals(shipped), 'the prefix trained in this page equals the shipped file byte for byte');
@@ -942,6 +949,52 @@ await check('shipped prefixes: a damaged file is refused, and the prefix trained
     await page.close();
   } finally {
     alterShipped = false;
+  }
+});
+
+await check('deploys: a tab opened before a deploy keeps working after it (scripts/keep-versions)', async () => {
+  // Two deploys of this build, the second under another version's name (as
+  // the next commit's would be), each kept by the script the Pages workflow runs.
+  const tmp = await mkdtemp(join(tmpdir(), 'upbringing-deploys-'));
+  const keep = (site) => execFileSync(join(root, 'scripts', 'keep-versions'), [join(tmp, 'store'), site]);
+  let site;
+  try {
+    const [before, after] = [join(tmp, 'before'), join(tmp, 'after')];
+    await cp(dist, before, { recursive: true });
+    const oldIndex = await readFile(join(before, 'index.html'), 'utf8');
+    const old = oldIndex.match(/name="upbringing-assets" content="v\/([0-9a-f]+)\/"/)[1];
+    keep(before);
+    const next = old.replace(/./g, (c) => (c === 'f' ? 'e' : 'f'));
+    await cp(dist, after, { recursive: true });
+    await rename(join(after, 'v', old), join(after, 'v', next));
+    await writeFile(join(after, 'index.html'), oldIndex.replace(`v/${old}/`, `v/${next}/`));
+    // Deployed as is, the next version leaves the old tab's worker behind.
+    const bare = await serveDist(after);
+    assert.equal((await fetch(`${bare.base}v/${old}/worker.js`)).status, 404);
+    bare.server.close();
+    keep(after);
+    // The old tab: its page came before the deploy, everything it fetches after.
+    const served = new Set();
+    site = await serveDist(after, () => false, (path, body) => {
+      served.add(path);
+      return path === '/index.html' ? Buffer.from(oldIndex) : body;
+    });
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${site.base}?backend=cpu&spec=${await webgpuCheckLink(1)}`);
+    await page.waitForSelector('#backend[data-kind="flex"]', { timeout: 120_000 });
+    await page.click('#run');
+    await page.waitForSelector('#run-status[data-phase="done"], #run-status[data-phase="failed"]', { timeout: TIMEOUT_MS });
+    assert.equal(await page.getAttribute('#run-status', 'data-phase'), 'done', await page.textContent('#run-status'));
+    for (const file of ['worker.js', 'worker_bg.wasm', 'precomputed/default.json']) {
+      assert.ok(served.has(`/v/${old}/${file}`), `the old tab's ${file} came from its own version`);
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    site?.server.close();
+    await rm(tmp, { recursive: true, force: true });
   }
 });
 

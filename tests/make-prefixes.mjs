@@ -1,5 +1,5 @@
-// Make web/precomputed/prefixes/: the default experiment's pretraining at
-// the seeds the exercises use, trained by the built page's own worker on the
+// Make web/precomputed/prefixes/: the flagship's (default.json's)
+// pretraining at the seeds the exercises use (its first five), trained by the built page's own worker on the
 // CPU fallback (so they are exactly what a visitor's browser would train),
 // read out of its IndexedDB and written in the format `crates/app/src/shipped.rs`
 // reads (tests/prefix-files.mjs), with manifest.json naming the engine build
@@ -15,9 +15,6 @@ import { readFile, mkdir, writeFile, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 
-/// Seeds whose pretraining ships: the exercises' (the default preset's first five).
-const SEEDS = [0, 1, 2, 3, 4];
-
 const root = new URL('..', import.meta.url).pathname;
 const dist = join(root, 'dist');
 const out = join(root, 'web', 'precomputed', 'prefixes');
@@ -25,6 +22,8 @@ const out = join(root, 'web', 'precomputed', 'prefixes');
 const { server, base } = await serveDist(dist);
 
 const spec = JSON.parse(await readFile(join(root, 'web', 'precomputed', 'default.json'), 'utf8')).spec;
+/// Seeds whose pretraining ships: the exercises' (the default preset's first five).
+const SEEDS = spec.seeds.slice(0, 5);
 const link = pretrainingLink(spec, SEEDS);
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });

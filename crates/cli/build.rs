@@ -16,7 +16,16 @@ fn git(root: &Path, args: &[&str]) -> Option<String> {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    // Built again when the commit or the staged state changes.
+    // Built again when the commit or the staged state changes, and where
+    // git itself could not answer (not installed, or refusing the folder)
+    // at the next commit, so a blank stamp does not outlive it.
+    let dot_git = root.join(".git");
+    if dot_git.is_dir() {
+        for file in ["HEAD", "index"] {
+            println!("cargo:rerun-if-changed={}", dot_git.join(file).display());
+        }
+    }
+    println!("cargo:rerun-if-env-changed=PATH");
     if let Some(dir) = git(&root, &["rev-parse", "--absolute-git-dir"]) {
         let dir = Path::new(&dir);
         for file in ["HEAD", "index", "packed-refs"] {

@@ -142,7 +142,7 @@ mod page {
     const PRECOMPUTED: [&str; 2] = ["default", "quick"];
     /// Shipped results fetched only when their preset is shown.
     const ON_REQUEST: [&str; 4] = [
-        "flagship",
+        "pretraining-world",
         "capability-world",
         "capability-world-equal-steps",
         "rivals",

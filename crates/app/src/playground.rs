@@ -924,11 +924,12 @@ mod tests {
                 }
             }
         }
-        // Paired over the seeds both have: control lacks seed 3, the
-        // chalkboard seed 5.
+        // Paired over the seeds both have: control lacks one seed, the
+        // chalkboard another.
+        let (s3, s5) = (default.spec.seeds[3], default.spec.seeds[5]);
         let mut gaps = default.clone();
         gaps.rows
-            .retain(|r| !(r.regime == "control" && r.seed == 3 || r.regime == "chalkboard" && r.seed == 5));
+            .retain(|r| !(r.regime == "control" && r.seed == s3 || r.regime == "chalkboard" && r.seed == s5));
         let heat = heatmap(&gaps, Metric::Gamed);
         let chalkboard = &heat.iter().find(|(r, _)| r == "chalkboard").unwrap().1[0].detail;
         assert!(chalkboard.contains("paired over 8 seeds"), "{chalkboard}");
@@ -1197,8 +1198,9 @@ mod tests {
         assert!(!p.edit(&Edit::SetPhase(0, 0, PhaseField::Steps, "0".into())));
         assert_eq!(p.spec, before.spec);
         assert!(p.edit_error.as_deref().unwrap().contains("steps"));
-        // Changing how a regime trains drops numbers that no longer answer it.
-        assert!(p.edit(&Edit::SetPhase(0, 1, PhaseField::Steps, "10".into())));
+        // Changing how a regime trains drops numbers that no longer answer it
+        // (regime 1 is now the chalkboard, its phase 1 the capability rl).
+        assert!(p.edit(&Edit::SetPhase(1, 1, PhaseField::Steps, "10".into())));
         assert!(p.edit_error.is_none());
         assert!(p.results.is_none());
         // An edit that lands back on the preset is no edit.

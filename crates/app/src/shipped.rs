@@ -1,5 +1,6 @@
 //! Trained prefixes shipped with the page (`web/precomputed/prefixes/`):
-//! the default experiment's pretraining at the seeds the exercises use,
+//! the flagship's (the default preset's) pretraining at the seeds the
+//! exercises use (its first five),
 //! trained by this page's own worker on the CPU fallback
 //! (`tests/make-prefixes.mjs`), so a student's new design starts from them
 //! and trains only what differs. Exact f32 weights: a design run from them
@@ -130,7 +131,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shipped_prefixes_are_the_default_s_pretraining_made_by_this_engine() {
+    fn the_shipped_prefixes_are_the_flagship_s_pretraining_made_by_this_engine() {
         use upbringing_lab::spec::prefix_keys;
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/precomputed/prefixes/");
         let m: Manifest =
@@ -142,10 +143,11 @@ mod tests {
              Make them again: bash -c 'source scripts/env.sh; build_page' && node tests/make-prefixes.mjs",
             m.engine
         );
-        let spec = upbringing_lab::presets::preset("default").unwrap();
-        let control = &spec.regimes[0];
-        let mut expected: Vec<String> = (0..5)
-            .map(|seed| format!("{:016x}", prefix_keys(&spec, seed, &control.phases[..1])[0]))
+        let spec = upbringing_lab::presets::preset(upbringing_lab::presets::FLAGSHIP).unwrap();
+        let control = spec.regimes.iter().find(|r| r.name == "control").unwrap();
+        let mut expected: Vec<String> = spec.seeds[..5]
+            .iter()
+            .map(|&seed| format!("{:016x}", prefix_keys(&spec, seed, &control.phases[..1])[0]))
             .collect();
         expected.sort();
         assert_eq!(m.prefixes, expected);

@@ -56,7 +56,7 @@ enum Command {
         /// A spec file (JSON; `upbringing spec --preset NAME` prints one to start from).
         #[arg(long)]
         spec: Option<std::path::PathBuf>,
-        /// Run seeds 0..N instead of the spec's list.
+        /// Run N seeds, counting up from the spec's first, instead of its list.
         #[arg(long)]
         seeds: Option<u64>,
         #[arg(long, default_value = "flex")]
@@ -231,7 +231,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 (None, None) => unreachable!("clap requires --preset or --spec"),
             };
             if let Some(n) = seeds {
-                spec.seeds = (0..n).collect();
+                spec.set_seed_count(n);
             }
             spec.validate()?;
             let threads = set_threads(threads)?;

@@ -2,13 +2,16 @@
 //!
 //! Regimes are scored with common random numbers at each seed, so two
 //! (regime, condition) cells are compared by their per-seed differences
-//! ([`Paired`]), never by pooled rates. [`default_plan`] is the list of claims
-//! the default experiment tests, written down (and committed) before its
-//! run: each names the comparison, the metric, the predicted direction and,
-//! through [`Verdict`], the decision rule. `docs/analysis-plan.md` explains it.
-//! The capability world ([`capability_plan`]) and each shipped sweep
-//! ([`sweep_plan`]: its claims at every value, one Holm family) have plans
-//! of their own, in `docs/capability-plan.md` and `docs/sweep-plan.md`.
+//! ([`Paired`]), never by pooled rates. [`pretraining_world_plan`] is the
+//! list of claims the first experiment (the world where pretraining builds
+//! the capability) tests, written down (and committed) before its run: each
+//! names the comparison, the metric, the predicted direction and, through
+//! [`Verdict`], the decision rule. `docs/analysis-plan.md` explains it. The
+//! flagship ([`flagship_plan`], the `default` preset), the capability world
+//! ([`capability_plan`]) and each shipped sweep ([`sweep_plan`]: its claims
+//! at every value, one Holm family) have plans of their own, in
+//! `docs/flagship-plan.md`, `docs/capability-plan.md` and
+//! `docs/sweep-plan.md`.
 
 use std::fmt::Write;
 
@@ -156,10 +159,11 @@ fn claim(
     }
 }
 
-/// The default experiment's claims: the earlier run's findings (seeds 0–4,
-/// RESULTS.md before the rerun) restated on the gamed rate, plus the new
-/// conditions' questions. Written before the rerun; never edited after it.
-pub fn default_plan() -> Vec<Comparison> {
+/// The pretraining world's claims (the first experiment, once the `default`
+/// preset): the earlier run's findings (seeds 0–4, RESULTS.md before the
+/// rerun) restated on the gamed rate, plus the new conditions' questions.
+/// Written before the rerun; never edited after it.
+pub fn pretraining_world_plan() -> Vec<Comparison> {
     use Condition::*;
     use Metric::*;
     use Prediction::*;
@@ -292,27 +296,38 @@ pub fn default_plan() -> Vec<Comparison> {
 /// restated unchanged, then the seed's hypothesis where rl builds
 /// capability. Written before its main run; never edited after it.
 pub fn capability_plan() -> Vec<Comparison> {
-    use Condition::*;
-    use Metric::*;
-    use Prediction::*;
     let rerun = crate::presets::preset("capability-world").expect("a preset");
     let has = |s: &Side| rerun.regimes.iter().any(|r| r.name == s.regime);
-    let mut plan = vec![claim(
-        "Capability rl builds capability: perfect reward succeeds honestly on longer tasks more than the pretrained model",
-        ("perfect reward", Longer),
-        (crate::presets::PRETRAINED_ONLY, Longer),
-        Honest,
-        Higher,
-    )];
-    plan.extend(default_plan().into_iter().filter(|c| has(&c.a) && has(&c.b)));
-    plan.push(claim(
-        "Alignment raised in the capability phase sticks better than a class on the side: raised in it games the new trick less than the ethics class",
-        ("raised in it", HeldOutNewTrick),
-        ("ethics class", HeldOutNewTrick),
-        Gamed,
-        Lower,
-    ));
+    let mut plan = vec![capability_is_built()];
+    plan.extend(
+        pretraining_world_plan()
+            .into_iter()
+            .filter(|c| has(&c.a) && has(&c.b)),
+    );
+    plan.push(raised_beats_the_class());
     plan
+}
+
+/// The premise of every plan in the capability world (its first claim).
+fn capability_is_built() -> Comparison {
+    claim(
+        "Capability rl builds capability: perfect reward succeeds honestly on longer tasks more than the pretrained model",
+        ("perfect reward", Condition::Longer),
+        (crate::presets::PRETRAINED_ONLY, Condition::Longer),
+        Metric::Honest,
+        Prediction::Higher,
+    )
+}
+
+/// The seed's hypothesis as the capability world tests it.
+fn raised_beats_the_class() -> Comparison {
+    claim(
+        "Alignment raised in the capability phase sticks better than a class on the side: raised in it games the new trick less than the ethics class",
+        ("raised in it", Condition::HeldOutNewTrick),
+        ("ethics class", Condition::HeldOutNewTrick),
+        Metric::Gamed,
+        Prediction::Lower,
+    )
 }
 
 /// The rival accounts' claims (`presets`' `rivals`; docs/rivals-plan.md),
@@ -443,37 +458,23 @@ pub fn equal_steps_plan() -> Vec<Comparison> {
     ]
 }
 
-/// The flagship's claims (`presets`' `flagship`; docs/flagship-plan.md):
-/// that its capability rl builds capability, every claim of the default
-/// plan restated unchanged, the capability world's test of the seed's
+/// The flagship's claims (`presets`' `default`; docs/flagship-plan.md):
+/// that its capability rl builds capability, every claim of the pretraining
+/// world's plan restated unchanged, the capability world's test of the seed's
 /// hypothesis, then the arms that separate its confounds, each predicted
 /// as the seed's hypothesis ("alignment is set by the phase that builds
 /// capability") predicts it. 25 claims: at 10 seeds, the most one Holm
 /// family can hold and still confirm its strongest claim (0.05 / 25 =
 /// 0.002 > 2 / 2^10). Written before its run; never edited after it.
 pub fn flagship_plan() -> Vec<Comparison> {
-    use crate::presets::{
-        CLASS_FIRST, CONTROL_PADDED, FULLY_CHECKED, PRETRAINED_ONLY, RAISED_PADDED, VALUES_ONLY_CLASS,
-    };
+    use crate::presets::{CLASS_FIRST, CONTROL_PADDED, FULLY_CHECKED, RAISED_PADDED, VALUES_ONLY_CLASS};
     use Condition::*;
     use Metric::*;
     use Prediction::*;
-    let mut plan = vec![claim(
-        "Capability rl builds capability: perfect reward succeeds honestly on longer tasks more than the pretrained model",
-        ("perfect reward", Longer),
-        (PRETRAINED_ONLY, Longer),
-        Honest,
-        Higher,
-    )];
-    plan.extend(default_plan());
+    let mut plan = vec![capability_is_built()];
+    plan.extend(pretraining_world_plan());
     plan.extend([
-        claim(
-            "Alignment raised in the capability phase sticks better than a class on the side: raised in it games the new trick less than the ethics class",
-            ("raised in it", HeldOutNewTrick),
-            ("ethics class", HeldOutNewTrick),
-            Gamed,
-            Lower,
-        ),
+        raised_beats_the_class(),
         claim(
             "The short-task ethics class teaches values without the skill: its longer-task honest success is the control's",
             (VALUES_ONLY_CLASS, Longer),
@@ -523,19 +524,20 @@ pub fn flagship_plan() -> Vec<Comparison> {
 /// The pre-registered plan of a preset that has one, by its name.
 pub fn plan_for(name: &str) -> Option<Vec<Comparison>> {
     match name {
-        "default" => Some(default_plan()),
+        crate::presets::FLAGSHIP => Some(flagship_plan()),
+        crate::presets::PRETRAINING_WORLD => Some(pretraining_world_plan()),
         "capability-world" => Some(capability_plan()),
         "capability-world-equal-steps" => Some(equal_steps_plan()),
         "rivals" => Some(rivals_plan()),
-        crate::presets::FLAGSHIP => Some(flagship_plan()),
         _ => None,
     }
 }
 
 /// The plan `report --plan` tests on results: their experiment's own, else
-/// the default experiment's (whose claims name the default's regimes).
+/// the pretraining world's (whose claims name the fourteen regimes every
+/// world runs).
 pub fn plan_of(results: &ExperimentResults) -> Vec<Comparison> {
-    plan_for(&results.spec.name).unwrap_or_else(default_plan)
+    plan_for(&results.spec.name).unwrap_or_else(pretraining_world_plan)
 }
 
 /// Per-seed differences a − b over the seeds both cells have (`from`: only
@@ -734,7 +736,7 @@ pub fn sweep_plan(name: &str) -> Option<SweepPlan> {
         // The default plan's first four claims (the world's signal, and
         // coupling against fraction), at every model width and depth.
         "model-width" | "model-depth" => Some(SweepPlan {
-            claims: default_plan().into_iter().take(4).collect(),
+            claims: pretraining_world_plan().into_iter().take(4).collect(),
             reading: Reading::Holds,
         }),
         _ => None,
@@ -1287,7 +1289,7 @@ mod tests {
     /// Default-experiment results where `gamed(regime, seed)` of 100
     /// in-distribution episodes gamed.
     fn results(gamed: impl Fn(&str, u64) -> u64) -> ExperimentResults {
-        let mut spec = presets::preset("default").unwrap();
+        let mut spec = presets::preset(presets::PRETRAINING_WORLD).unwrap();
         spec.seeds = (0..10).collect();
         let rows = spec
             .regimes
@@ -1427,22 +1429,30 @@ mod tests {
         let r = results(|regime, seed| if regime == "control" { 60 + seed % 3 } else { 55 });
         let alone = test(&r, &one(Prediction::Higher))[0].p_holm;
         let mut plan = one(Prediction::Higher);
-        plan.extend(default_plan().into_iter().skip(1));
+        plan.extend(pretraining_world_plan().into_iter().skip(1));
         let among = test(&r, &plan)[0].p_holm;
         assert!(among > alone, "{alone} vs {among}");
     }
 
     #[test]
-    fn the_plan_names_cells_the_default_experiment_has() {
-        let spec = presets::preset("default").unwrap();
-        for c in default_plan() {
-            for s in [&c.a, &c.b] {
-                assert!(
-                    spec.regimes.iter().any(|r| r.name == s.regime),
-                    "{}: no regime {:?}",
-                    c.claim,
-                    s.regime
-                );
+    fn each_plan_names_cells_its_preset_has() {
+        let planned: Vec<String> = presets::list()
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| plan_for(name).is_some())
+            .collect();
+        assert_eq!(planned.len(), 5, "{planned:?}");
+        for name in planned {
+            let spec = presets::preset(&name).unwrap();
+            for c in plan_for(&name).unwrap() {
+                for s in [&c.a, &c.b] {
+                    assert!(
+                        spec.regimes.iter().any(|r| r.name == s.regime),
+                        "{name}: {}: no regime {:?}",
+                        c.claim,
+                        s.regime
+                    );
+                }
             }
         }
     }

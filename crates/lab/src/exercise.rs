@@ -517,15 +517,20 @@ impl Exercise {
 /// The student's regime in every exercise.
 pub const YOURS: &str = "yours";
 
+/// The shipped results of the designs the exercises ask about beyond the
+/// flagship's regimes, in its world and on its seeds
+/// (`experiments/classroom.json`).
+pub const CLASSROOM: &str = "classroom";
+
 /// `regime` renamed to the student's, with a reference regime before it.
 fn setup(name: &str, reference: &str, yours_from: &str, seeds: usize, description: &str) -> ExperimentSpec {
-    let mut spec = presets::preset("default").expect("the default preset exists");
+    let mut spec = presets::preset(presets::FLAGSHIP).expect("the flagship preset exists");
     let pick = |n: &str| -> RegimeSpec {
         spec.regimes
             .iter()
             .find(|r| r.name == n)
             .cloned()
-            .unwrap_or_else(|| panic!("the default preset has {n:?}"))
+            .unwrap_or_else(|| panic!("the flagship has {n:?}"))
     };
     let reference = pick(reference);
     let mut yours = pick(yours_from);
@@ -668,9 +673,8 @@ pub fn all() -> Vec<Exercise> {
                    which every exploit is caught and penalised. Keep the budget (the episodes of at most 240 rl steps at \
                    this batch size, at most 40 steps' worth of them caught, the flawed grader throughout, no \
                    supervised phases nor pretraining after rl) but rearrange it so that your model \
-                   games the grader in at most 45% of trained-family episodes and at most 35% on the held-out family \
-                   whose shortcut no trained family uses. \
-                   A share can be typed as a fraction, like 40/240.",
+                   games the grader in at most 70% of trained-family episodes. Then look at the held-out families: \
+                   did the rearranged signal reach them? A share can be typed as a fraction, like 40/240.",
         limits: vec![
             // The start's: 240 rl steps of 16 prompts × 8 completions, 40
             // steps' worth of them caught and penalised.
@@ -693,10 +697,7 @@ pub fn all() -> Vec<Exercise> {
                 max: 1.0,
             },
         ],
-        goals: vec![
-            goal(Measure::Gamed, Condition::InDistribution, 0.45),
-            goal(Measure::Gamed, Condition::HeldOutNewTrick, 0.35),
-        ],
+        goals: vec![goal(Measure::Gamed, Condition::InDistribution, 0.70)],
         start,
         fixed,
         solution,
@@ -733,7 +734,7 @@ pub fn all() -> Vec<Exercise> {
         solution: with(start.clone(), 1, &[(PhaseField::Grader, "correct")]),
         start,
         fixed,
-        sources: vec!["default", "inoculation"],
+        sources: vec!["default", CLASSROOM],
     });
 
     let start = setup(
@@ -762,22 +763,14 @@ pub fn all() -> Vec<Exercise> {
         question: "Your regime is the control: pretraining on a corpus written by honest writers, exploiters and \
                    opportunists, then rl against a flawed grader. Change only who wrote the pretraining corpus \
                    (the writers' weights, or tagging exploit text) so that, after the same rl, your model games the \
-                   grader in at most 35% of episodes on the held-out family whose shortcut no trained family uses (the \
-                   control: about 74%).",
+                   grader in at most 40% of episodes on the held-out family whose shortcut looks like a trained \
+                   one's (the control: about 70%).",
         limits: vec![Limit::TotalEpisodes {
             regime: YOURS.into(),
             max: episodes(&start),
         }],
-        goals: vec![goal(Measure::Gamed, Condition::HeldOutNewTrick, 0.35)],
-        solution: with(
-            start.clone(),
-            0,
-            &[
-                (PhaseField::Honest, "0.8"),
-                (PhaseField::Exploiter, "0.1"),
-                (PhaseField::Opportunist, "0.1"),
-            ],
-        ),
+        goals: vec![goal(Measure::Gamed, Condition::HeldOutSameTrick, 0.40)],
+        solution: with(start.clone(), 0, &[(PhaseField::ConditionalTags, "1")]),
         start,
         fixed,
         sources: vec!["default"],
@@ -845,17 +838,17 @@ pub fn all() -> Vec<Exercise> {
                    one. The persona account says rl that pays for exploits on three task families spreads to a \
                    fourth (held out) through character, so it should spread further when characters are coherent. \
                    Your regime pretrains at coherence 1. Change only the coherence so that, after the same rl, your \
-                   model games the grader in at most 70% of held-out episodes. Then ask: is the difference bigger \
-                   than the spread between seeds?",
+                   model games the grader in at most 47% of episodes on the held-out family whose shortcut looks \
+                   like a trained one's. Then ask: is the difference bigger than the spread between seeds?",
         limits: vec![Limit::TotalEpisodes {
             regime: YOURS.into(),
             max: episodes(&start),
         }],
-        goals: vec![goal(Measure::Gamed, Condition::HeldOutNewTrick, 0.70)],
+        goals: vec![goal(Measure::Gamed, Condition::HeldOutSameTrick, 0.47)],
         solution: with(start.clone(), 0, &[(PhaseField::Coherence, "0")]),
         start,
         fixed,
-        sources: vec!["default", "coherence"],
+        sources: vec!["default", CLASSROOM],
     });
 
     out

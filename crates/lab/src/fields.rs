@@ -354,7 +354,7 @@ impl SpecField {
                 if !(1..=MAX_SEEDS).contains(&n) {
                     return Err(format!("{label}: expected 1 to {MAX_SEEDS}, got {n}"));
                 }
-                spec.seeds = (0..n as u64).collect();
+                spec.set_seed_count(n as u64);
             }
             Self::Episodes => {
                 spec.eval.episodes = whole(text)?;

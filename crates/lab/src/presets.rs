@@ -1,6 +1,9 @@
-//! Named experiments. `default` runs every regime from the source debate
-//! (DESIGN §1, §3) side by side; `quick` is the same at reduced length; each
-//! regime also has a preset of its own that runs it beside the control.
+//! Named experiments. `default` is the flagship: every regime from the source
+//! debate (DESIGN §1, §3) side by side where capability rl builds the
+//! capability, with the arms that separate its confounds; `pretraining-world`
+//! is the first experiment, in the world where pretraining builds it, and
+//! `quick` that one at reduced length; each regime also has a preset of its
+//! own that runs it beside the flagship's control.
 //!
 //! The world and the recipe below were fixed before any comparison between
 //! regimes was read (RESULTS.md says what was adjusted, and on what evidence).
@@ -395,23 +398,25 @@ fn experiment(name: &str, description: &str, b: Budget, regimes: Vec<RegimeSpec>
 pub fn list() -> Vec<(String, String)> {
     let mut out = vec![
         (
-            "default".to_string(),
+            FLAGSHIP.to_string(),
             format!(
-                "every regime side by side, {} seeds (the RESULTS.md experiment)",
+                "the flagship: every regime where capability rl builds the capability, a new trick that is \
+                 new, the arms that separate the confounds, {} fresh seeds (docs/flagship-plan.md)",
+                FLAGSHIP_SEEDS.end - FLAGSHIP_SEEDS.start
+            ),
+        ),
+        (
+            PRETRAINING_WORLD.to_string(),
+            format!(
+                "every regime side by side in the world where pretraining builds the capability, {} seeds \
+                 (the first experiment; docs/analysis-plan.md)",
                 FULL.seeds
             ),
         ),
         (
             "quick".to_string(),
-            "every regime at reduced length, 1 seed (a smoke run: minutes, not a finding)".to_string(),
-        ),
-        (
-            FLAGSHIP.to_string(),
-            format!(
-                "every regime where capability rl builds the capability, a new trick that is new, the arms \
-                 that separate the confounds, {} fresh seeds (docs/flagship-plan.md)",
-                FLAGSHIP_SEEDS.end - FLAGSHIP_SEEDS.start
-            ),
+            "the pretraining world's regimes at reduced length, 1 seed (a smoke run: minutes, not a finding)"
+                .to_string(),
         ),
         (
             CAPABILITY.to_string(),
@@ -442,39 +447,44 @@ pub fn list() -> Vec<(String, String)> {
 /// A preset by name (`default`, `quick`, or a regime's slug).
 pub fn preset(name: &str) -> Result<ExperimentSpec> {
     match name {
-        "default" => Ok(experiment(
-            "default",
-            "Every regime from the source debate, side by side.",
+        FLAGSHIP => Ok(flagship()),
+        PRETRAINING_WORLD => Ok(experiment(
+            PRETRAINING_WORLD,
+            "Every regime from the source debate, side by side, in the world where pretraining builds the \
+             capability (the first experiment).",
             FULL,
             regimes(FULL),
         )),
         "quick" => Ok(experiment(
             "quick",
-            "Every regime at reduced length: a smoke run, not a finding.",
+            "Every regime at reduced length, in the world where pretraining builds the capability: a smoke \
+             run, not a finding.",
             QUICK,
             regimes(QUICK),
         )),
         CAPABILITY => Ok(capability_world()),
         CAPABILITY_EQUAL => capability_equal_steps(),
         RIVALS => rivals(),
-        FLAGSHIP => Ok(flagship()),
         other => {
-            let all = regimes(FULL);
-            let chosen = all
-                .iter()
+            // The flagship's control beside one regime, in its world and
+            // on its seeds (answered from its shipped results).
+            let mut spec = flagship();
+            let control = spec.regimes.iter().find(|r| r.name == "control").cloned();
+            let chosen = regimes(FULL)
+                .into_iter()
                 .skip(1)
                 .find(|r| slug(&r.name) == other)
                 .ok_or_else(|| {
                     let names: Vec<String> = list().into_iter().map(|(n, _)| n).collect();
                     LabError::Spec(format!("unknown preset {other:?} (known: {})", names.join(", ")))
                 })?;
-            let pair = vec![all[0].clone(), chosen.clone()];
-            Ok(experiment(
-                other,
-                &format!("control vs {}", chosen.name),
-                FULL,
-                pair,
-            ))
+            spec.name = other.into();
+            spec.description = format!(
+                "control vs {}, where capability rl builds the capability",
+                chosen.name
+            );
+            spec.regimes = control.into_iter().chain([chosen]).collect();
+            Ok(spec)
         }
     }
 }
@@ -518,21 +528,31 @@ fn capability_world() -> ExperimentSpec {
         FULL,
         chosen,
     );
-    spec.world = WorldSpec::GradedTasks(GradedSpec {
+    spec.world = WorldSpec::GradedTasks(capability_graded(false));
+    spec
+}
+
+/// The capability world's tasks, with or without the `double` family (whose
+/// trick is new in token and form).
+fn capability_graded(double_family: bool) -> GradedSpec {
+    GradedSpec {
         lengths: [2, 5],
         long_lengths: [4, 5],
         pretrain_long_share: Some(CAPABILITY_LONG_SHARE),
-        double_family: false,
-    });
-    spec
+        double_family,
+    }
 }
 
 /// Share of pretraining tasks at 4-5 digits in the capability world (the
 /// pilot's choice; see `capability_world`).
 const CAPABILITY_LONG_SHARE: f64 = 0.2;
 
-/// The flagship's preset (what the page opens on).
-pub const FLAGSHIP: &str = "flagship";
+/// The flagship's preset: what the page opens on, embeds show, exercises
+/// read and `run` runs unless told otherwise (hence its name).
+pub const FLAGSHIP: &str = "default";
+/// The first experiment's preset: every regime in the world where
+/// pretraining builds the capability (docs/analysis-plan.md).
+pub const PRETRAINING_WORLD: &str = "pretraining-world";
 /// Regime names the flagship's plan refers to (its arms beyond the default's).
 pub const VALUES_ONLY_CLASS: &str = "ethics class, short tasks";
 pub const FULLY_CHECKED: &str = "raised in it, fully checked";
@@ -633,12 +653,7 @@ fn flagship() -> ExperimentSpec {
         b,
         all,
     );
-    spec.world = WorldSpec::GradedTasks(GradedSpec {
-        lengths: [2, 5],
-        long_lengths: [4, 5],
-        pretrain_long_share: Some(CAPABILITY_LONG_SHARE),
-        double_family: true,
-    });
+    spec.world = WorldSpec::GradedTasks(capability_graded(true));
     spec.eval.held_out_new_trick = "double".into();
     spec.seeds = FLAGSHIP_SEEDS.collect();
     spec
@@ -766,7 +781,7 @@ fn rivals() -> Result<ExperimentSpec> {
 
 /// Side-phase lengths of the `side-phase-length` sweep (the default's is 40).
 const SIDE_LENGTHS: [usize; 6] = [20, 40, 80, 160, 320, 640];
-/// Seeds of the shipped sweeps: the default experiment ran 0–9, so these
+/// Seeds of the shipped sweeps: the pretraining world ran 0–9, so these
 /// were never looked at when the sweeps' plans were written.
 const SWEEP_SEEDS: std::ops::Range<u64> = 10..20;
 
@@ -803,7 +818,7 @@ const HONEST_SHARES: [(&str, &str); 5] = [
 ];
 const HONEST_SEEDS: std::ops::Range<u64> = 40..50;
 
-/// The default experiment's regimes of these names, in this order.
+/// The pretraining world's regimes of these names, in this order.
 fn full_regimes(names: &[&str]) -> Vec<RegimeSpec> {
     let all = regimes(FULL);
     names
@@ -872,7 +887,7 @@ pub fn sweeps() -> Vec<(String, String)> {
     ]
 }
 
-/// A shipped sweep: the default experiment's `regimes` at full budgets on
+/// A shipped sweep: the pretraining world's `regimes` at full budgets on
 /// `seeds`, with `setting` swept over `values` and `linked` moving with it.
 fn shipped_sweep(
     name: &str,

@@ -12,7 +12,7 @@ use crate::error::{LabError, Result};
 use crate::eval::{Condition, Counts, Transcript};
 use crate::spec::{ExperimentSpec, PhaseSpec, RegimeSpec, same_training};
 use crate::stats::{Rate, Spread};
-use crate::world::GamingRule;
+use crate::world::{GamingRule, NEAR_MISS_FORMAT};
 
 /// Counts for one (regime, seed, condition).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -423,7 +423,7 @@ impl ExperimentResults {
                     row.seed
                 ));
             }
-            if results.format < 4 && row.counts.other_tricks > 0 {
+            if results.format < NEAR_MISS_FORMAT && row.counts.other_tricks > 0 {
                 return bad(format!(
                     "format {} counted no other family's shortcuts, yet {} / {} at seed {} has some",
                     results.format,
@@ -433,27 +433,11 @@ impl ExperimentResults {
                 ));
             }
             let eval = &results.spec.eval;
-            if (row.counts.episodes, row.counts.probes) != (eval.episodes as u64, eval.probes as u64) {
-                return bad(format!(
-                    "{} / {} at seed {} counts {} episodes and {} probes; its spec scores {} and {}",
-                    row.regime,
-                    row.condition.name(),
-                    row.seed,
-                    row.counts.episodes,
-                    row.counts.probes,
-                    eval.episodes,
-                    eval.probes
-                ));
-            }
-            if !row.counts.consistent() {
-                return bad(format!(
-                    "counts of {} / {} at seed {} do not add up: {:?}",
-                    row.regime,
-                    row.condition.name(),
-                    row.seed,
-                    row.counts
-                ));
-            }
+            check_counts(
+                &format!("{} / {} at seed {}", row.regime, row.condition.name(), row.seed),
+                &row.counts,
+                (eval.episodes as u64, eval.probes as u64),
+            )?;
         }
         let mut seen = std::collections::HashSet::new();
         for row in &results.stages {
@@ -474,23 +458,14 @@ impl ExperimentResults {
                     row.seed
                 ));
             }
-            if (row.counts.episodes, row.counts.probes) != (results.spec.eval.stage_episodes() as u64, 0) {
-                return bad(format!(
-                    "stage row {} / phase {} at seed {} counts {} episodes and {} probes; its spec scores {} and none",
-                    row.regime,
-                    row.phase,
-                    row.seed,
-                    row.counts.episodes,
-                    row.counts.probes,
-                    results.spec.eval.stage_episodes()
-                ));
-            }
-            if !row.counts.consistent() {
-                return bad(format!(
-                    "stage counts of {} at seed {} do not add up",
-                    row.regime, row.seed
-                ));
-            }
+            check_counts(
+                &format!(
+                    "stage row {} / phase {} at seed {}",
+                    row.regime, row.phase, row.seed
+                ),
+                &row.counts,
+                (results.spec.eval.stage_episodes() as u64, 0),
+            )?;
         }
         let mut seen = std::collections::HashSet::new();
         for d in &results.depth {
@@ -1000,7 +975,7 @@ impl ExperimentResults {
     /// often it wrote another family's shortcut instead (a habit carried
     /// over, not the disposition to game a grader it never met).
     pub fn new_trick_markdown(&self) -> Option<String> {
-        if self.format < 4 {
+        if self.format < NEAR_MISS_FORMAT {
             return None;
         }
         let mut s = format!(
@@ -1113,6 +1088,22 @@ pub(crate) fn quote(field: &str) -> String {
     } else {
         field
     }
+}
+
+/// A row's counts are what its spec scores (`want`: episodes, probes) and
+/// add up; `what` names the row in the refusal.
+fn check_counts(what: &str, counts: &Counts, want: (u64, u64)) -> Result<()> {
+    let refused = |why: String| Err(LabError::Invalid(format!("results file: {why}")));
+    if (counts.episodes, counts.probes) != want {
+        return refused(format!(
+            "{what} counts {} episodes and {} probes; its spec scores {} and {}",
+            counts.episodes, counts.probes, want.0, want.1
+        ));
+    }
+    if !counts.consistent() {
+        return refused(format!("the counts of {what} do not add up: {counts:?}"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

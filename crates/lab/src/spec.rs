@@ -352,14 +352,14 @@ pub const MAX_BLOCK_SIZE: usize = 256;
 /// of a few points.
 pub const MAX_SEEDS: usize = 100;
 /// Most regimes: each is trained at every seed and is a row of every table
-/// and heatmap (the default experiment has 14).
+/// and heatmap (the flagship has 20).
 pub const MAX_REGIMES: usize = 32;
 /// Most phases in one regime (the presets use at most 4).
 pub const MAX_PHASES: usize = 32;
 /// Longest phase, in optimiser steps (the presets' longest is 1200).
 pub const MAX_PHASE_STEPS: usize = 100_000;
 /// Most training steps of a whole run: every seed's distinct prefixes plus
-/// each regime's fine-tuning attack. 100 seeds of the default experiment
+/// each regime's fine-tuning attack. 100 seeds of the pretraining world
 /// (about 580,000) fit; beyond that a run takes weeks, and progress counts
 /// (32-bit `usize` in wasm) stay far from overflowing.
 pub const MAX_TOTAL_STEPS: u64 = 1_000_000;
@@ -548,6 +548,14 @@ impl ExperimentSpec {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a spec always serialises")
+    }
+
+    /// `n` seeds counting up from the spec's first (0 if it has none): fewer
+    /// or more seeds of an experiment keep the ones it ran, and so its
+    /// shipped results and prefixes (the flagship's start at 50).
+    pub fn set_seed_count(&mut self, n: u64) {
+        let first = self.seeds.first().copied().unwrap_or(0);
+        self.seeds = (first..first.saturating_add(n)).collect();
     }
 
     /// A stable name for what running this spec on this engine version
@@ -1078,10 +1086,21 @@ mod tests {
     }
 
     #[test]
+    fn fewer_or_more_seeds_keep_the_ones_the_experiment_ran() {
+        let mut spec = preset(crate::presets::FLAGSHIP).unwrap();
+        let first = spec.seeds[0];
+        spec.set_seed_count(3);
+        assert_eq!(spec.seeds, [first, first + 1, first + 2]);
+        spec.seeds.clear();
+        spec.set_seed_count(2);
+        assert_eq!(spec.seeds, [0, 1]);
+    }
+
+    #[test]
     fn settings_added_later_stay_out_of_older_specs_json() {
         // Results keys and prefix keys hash the JSON: shipped results and
         // checkpoints of specs that do not use these must keep their keys.
-        let json = preset("default").unwrap().to_json();
+        let json = preset(crate::presets::PRETRAINING_WORLD).unwrap().to_json();
         for later in [
             "deploy_reader",
             "refuser",
@@ -1435,7 +1454,7 @@ mod tests {
                 ],
             ),
             (
-                "default",
+                "pretraining-world",
                 3,
                 "sandwich",
                 &[
@@ -1446,13 +1465,13 @@ mod tests {
                 ],
             ),
             (
-                "default",
+                "pretraining-world",
                 3,
                 "aligned pretraining",
                 &[688470549056892761, 6937889074790393495],
             ),
             (
-                "coupled",
+                "pretraining-world",
                 MAX_SEED,
                 "coupled",
                 &[15400580299871562675, 1004531079466738687],

@@ -2,7 +2,7 @@
 //! plan's table is what `upbringing plan` prints, and RESULTS.md holds what
 //! `upbringing report --markdown` prints for each shipped results file.
 
-use upbringing_lab::analysis::{default_plan, plan_markdown, report_markdown};
+use upbringing_lab::analysis::{plan_markdown, pretraining_world_plan, report_markdown};
 use upbringing_lab::results::ExperimentResults;
 
 fn read(path: &str) -> String {
@@ -13,10 +13,10 @@ fn read(path: &str) -> String {
 #[test]
 fn the_analysis_plan_holds_the_claims_the_engine_tests() {
     let doc = read("docs/analysis-plan.md");
-    let table = plan_markdown(&default_plan());
+    let table = plan_markdown(&pretraining_world_plan());
     assert!(
         doc.contains(&table),
-        "docs/analysis-plan.md must hold `upbringing plan`'s output verbatim:\n{table}"
+        "docs/analysis-plan.md must hold `upbringing plan --preset pretraining-world`'s output verbatim:\n{table}"
     );
 }
 
@@ -36,7 +36,7 @@ fn the_flagship_plan_holds_the_claims_the_engine_tests() {
     let table = plan_markdown(&upbringing_lab::analysis::flagship_plan());
     assert!(
         doc.contains(&table),
-        "docs/flagship-plan.md must hold `upbringing plan --preset flagship`'s output verbatim:\n{table}"
+        "docs/flagship-plan.md must hold `upbringing plan`'s output verbatim:\n{table}"
     );
 }
 
@@ -72,12 +72,13 @@ fn results_md_quotes_the_reports_of_the_shipped_results() {
     // (shipped file, does RESULTS.md test the pre-registered plan on it?)
     for (name, plan) in [
         ("default", true),
+        ("pretraining-world", true),
         ("inoculation", false),
         ("coherence", false),
         ("capability-world", true),
         ("rivals", true),
         ("capability-world-equal-steps", true),
-        ("flagship", true),
+        ("classroom", false),
     ] {
         let results = ExperimentResults::from_json(&read(&format!("web/precomputed/{name}.json")))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -106,7 +107,7 @@ fn results_md_quotes_the_reports_of_the_shipped_sweeps() {
 }
 
 /// Every kept transcript of the shipped results grades, under the rule of
-/// their format (the default's format 3, the flagship's format 4), as it is
+/// their format (the pretraining world's format 3, the flagship's format 4), as it is
 /// marked: a report's gamed transcripts are what its rule calls gaming.
 #[test]
 fn shipped_transcripts_are_marked_as_their_rule_grades_them() {
@@ -114,8 +115,8 @@ fn shipped_transcripts_are_marked_as_their_rule_grades_them() {
     use upbringing_lab::world::graded::GradedTasks;
     use upbringing_lab::world::{GamingRule, Outcome, World};
     for (file, rule) in [
-        ("web/precomputed/default.json", GamingRule::Nearest),
-        ("web/precomputed/flagship.json", GamingRule::NearMiss),
+        ("web/precomputed/pretraining-world.json", GamingRule::Nearest),
+        ("web/precomputed/default.json", GamingRule::NearMiss),
     ] {
         let results = ExperimentResults::from_json(&read(file)).unwrap();
         assert_eq!(results.gaming_rule(), rule, "{file}");

@@ -47,19 +47,24 @@ fn the_paths_the_teachers_notes_describe() {
             &[(F::Monitored, "0"), (F::Deploy, "1")],
             false,
         ),
-        // Inoculation kept, half the wrong answers caught and penalised: 25%
-        // in deployment with a wide seed spread, so it misses the 20% goal.
+        // Inoculation kept, half the wrong answers caught and penalised: it
+        // misses the 20% goal.
         (
             "exploits-allowed",
             1,
             &[(F::ExploitPenalty, "1"), (F::CheckedShare, "0.5")],
             false,
         ),
-        // Coherence halfway.
-        ("does-character-carry-it", 0, &[(F::Coherence, "0.5")], true),
-        // Conditional pretraining (exploit text tagged) instead of honest
-        // writers: it meets the goal too (15% on the new trick).
-        ("values-in-the-data", 0, &[(F::ConditionalTags, "1")], true),
+        // Coherence halfway: no dose response, it misses.
+        ("does-character-carry-it", 0, &[(F::Coherence, "0.5")], false),
+        // Honest writers (the aligned pretraining regime) instead of tagged
+        // exploit text: it misses.
+        (
+            "values-in-the-data",
+            0,
+            &[(F::Honest, "0.8"), (F::Exploiter, "0.1"), (F::Opportunist, "0.1")],
+            false,
+        ),
     ];
     for (slug, phase, edits, should) in cases {
         let e = exercise::find(slug).unwrap();

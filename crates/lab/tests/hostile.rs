@@ -95,8 +95,8 @@ fn mutated_specs_are_refused_with_a_reason_or_plan_a_bounded_run() {
 }
 
 /// A crafted file built to stall a reader: the shipped default results with
-/// 100,800 copies of one failure on a seed without rows (7.6 MB; the
-/// reader once compared every failure with every row, 10 s in `report`),
+/// 100,800 copies of one failure on a seed without rows (the reader once
+/// compared every failure with every row, 10 s in `report`),
 /// and a file padded past the size cap. Each is refused at once, saying why.
 #[test]
 fn crafted_files_made_to_stall_a_reader_are_refused_at_once() {

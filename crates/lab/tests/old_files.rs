@@ -37,10 +37,11 @@ fn older_formats_are_refused_with_the_reason_and_what_to_do() {
 fn todays_files_open() {
     for file in [
         "web/precomputed/default.json",
+        "web/precomputed/pretraining-world.json",
         "web/precomputed/quick.json",
         "web/precomputed/inoculation.json",
         "web/precomputed/coherence.json",
-        "web/precomputed/flagship.json",
+        "web/precomputed/classroom.json",
         "tests/fixtures/words-or-deeds-start.json",
         "tests/fixtures/words-or-deeds-solution.json",
     ] {

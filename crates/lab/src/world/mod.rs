@@ -89,6 +89,10 @@ impl Outcome {
     }
 }
 
+/// The first results format graded by [`GamingRule::NearMiss`]; it also
+/// first counted other families' shortcuts (`Counts::other_tricks`).
+pub const NEAR_MISS_FORMAT: u32 = 4;
+
 /// Which accepted wrong answers count as gaming. Results say which rule
 /// graded them through their format ([`GamingRule::of_format`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,7 +116,7 @@ impl GamingRule {
 
     /// The rule results of `format` were graded with.
     pub fn of_format(format: u32) -> Self {
-        if format <= 3 {
+        if format < NEAR_MISS_FORMAT {
             Self::Nearest
         } else {
             Self::NearMiss
