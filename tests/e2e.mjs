@@ -8,6 +8,7 @@
 import { chromium } from 'playwright-core';
 import { serveDist } from './serve-dist.mjs';
 import { checkpointFile, fnv1a, pretrainingLink, readKept } from './prefix-files.mjs';
+import { raceStorage } from './storage-races.mjs';
 import { readFile, mkdir, writeFile, readdir, stat, rm, cp, mkdtemp, rename } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -534,6 +535,29 @@ await check('storage: a read leaves no transaction open while its caller compute
   assert.ok(ms < 1500, `the other worker's write waited ${ms.toFixed(0)} ms for a busy reader`);
   assert.deepEqual(errors, [], 'console errors');
   await page.close();
+});
+
+await check('storage: two tabs and their workers racing leave the ledger and the stores in agreement, and kept results are never evicted', async () => {
+  const { page } = await openPage('?backend=cpu&preset=quick&smoke=1');
+  await page.waitForSelector('#storage');
+  const idbUrl = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).find((n) => n.endsWith('/src/idb.js')));
+  await page.close();
+  // One browser profile for both tabs, as a visitor's two tabs share one.
+  const context = await browser.newContext();
+  try {
+    const { kept, inventory, errors } = await raceStorage(context, `${base}?backend=cpu&preset=quick&smoke=1`, idbUrl);
+    results.runs.storageRaces = { kept: kept.length, held: Object.fromEntries(Object.entries(inventory).map(([db, v]) => [db, v.values.length])) };
+    console.log('     ' + JSON.stringify(results.runs.storageRaces));
+    assert.deepEqual(errors, []);
+    for (const [db, { values, ledger }] of Object.entries(inventory)) {
+      assert.deepEqual(ledger, values, `${db}: the ledger and the store disagree`);
+    }
+    assert.ok(kept.length >= 10, `${kept.length} results kept: the budget left no room to test`);
+    const lost = kept.filter((k) => !inventory.upbringing.values.includes(k));
+    assert.deepEqual(lost, [], 'kept results were evicted');
+  } finally {
+    await context.close();
+  }
 });
 
 await check('memory: ten runs back to back keep the page\'s and the worker\'s wasm memory flat', async () => {

@@ -3,52 +3,74 @@
 // A module file, not inline JS: inline snippets are numbered per binary, and
 // the page's and the worker's would overwrite each other in dist/snippets.
 //
-// A ledger (its own database, shared by the page and its worker) records what
-// each kept entry weighs and when it was last used. After every write the
-// least recently used entries go until the total fits the budget (100 MB
-// unless the visitor sets another); a write the browser refuses for lack of
-// space (QuotaExceededError) evicts every other entry and tries once more,
-// then carries on without keeping. Nothing here throws: a refusal (private
-// mode, a full disk) is logged and reads as "nothing kept".
+// Each database holds its values and a `ledger` store beside them: what each
+// entry weighs and when it was last used, written in the same transaction as
+// the value, so the two agree whatever the page, its workers and other tabs
+// do in between (an entry and its record are kept, used and deleted
+// together). After every write the least recently used checkpoints go until
+// the total fits the budget (100 MB unless the visitor sets another). Kept
+// results are never deleted to make room: a run's results may exist nowhere
+// else, so only the visitor deletes them ("clear stored data"). They count
+// against the budget, and an entry that does not fit beside them is not kept
+// (the page says so; its results stay on screen). A write the browser
+// refuses for lack of space (QuotaExceededError) evicts every checkpoint and
+// tries once more, then carries on without keeping. Nothing here throws: a refusal (private mode, a full disk) is
+// logged and reads as "nothing kept".
 
-// Every database and store the app keeps entries in ("clear stored data" empties them all).
-const KNOWN = [['upbringing', 'results'], ['upbringing-checkpoints', 'checkpoints']];
-const LEDGER = 'upbringing-storage';
+// Every database and store the app keeps entries in ("clear stored data"
+// empties them all), and whether the budget may delete their entries.
+const KNOWN = [
+  { db: 'upbringing', store: 'results', evictable: false },
+  { db: 'upbringing-checkpoints', store: 'checkpoints', evictable: true },
+];
+// Version 2 added each database's `ledger` store (version 1 kept the ledger
+// in a database of its own, which could disagree with the stores).
+const VERSION = 2;
+// The budget; also the version 1 ledger, no longer read.
+const SETTINGS = 'upbringing-storage';
 const DEFAULT_QUOTA = 100 * 1024 * 1024;
 
 const opened = new Map();
-// Databases are created at version 1 with their stores; a new ledger first
-// counts what an older page kept without one (`counted` below).
-function open(db, stores) {
+function open(db) {
   if (!opened.has(db)) {
     opened.set(db, new Promise((resolve, reject) => {
-      const req = indexedDB.open(db, 1);
-      req.onupgradeneeded = () => {
-        for (const s of stores) req.result.createObjectStore(s);
-      };
+      const req = db === SETTINGS ? indexedDB.open(db, 1) : indexedDB.open(db, VERSION);
+      req.onupgradeneeded = () => upgrade(db, req.result, req.transaction);
+      req.onblocked = () => console.warn(`upbringing: ${db} waits for an older tab of this page to close`);
       req.onsuccess = () => {
         const conn = req.result;
         // Let "clear" or a newer page's upgrade close us instead of blocking.
         conn.onversionchange = () => { conn.close(); opened.delete(db); };
-        resolve(db === LEDGER ? counted(conn) : conn);
+        resolve(conn);
       };
       req.onerror = () => { opened.delete(db); reject(req.error); };
     }));
   }
   return opened.get(db);
 }
-// A request's result once its transaction has committed, not at its success
-// event: code awaiting it resumes inside that event's task, and a worker then
-// computes for seconds before its next yield while the transaction stays open,
-// stalling every other worker's write to the same store.
-function done(req) {
-  return new Promise((resolve, reject) => {
-    const tx = req.transaction;
-    tx.addEventListener('complete', () => resolve(req.result ?? null));
-    tx.addEventListener('error', () => reject(req.error ?? tx.error));
-    tx.addEventListener('abort', () => reject(tx.error ?? req.error));
-  });
+// Creates the stores; values an older page kept get ledger records, as least
+// recently used, in the same upgrade transaction.
+function upgrade(db, conn, tx) {
+  if (db === SETTINGS) {
+    for (const s of ['entries', 'settings']) if (!conn.objectStoreNames.contains(s)) conn.createObjectStore(s);
+    return;
+  }
+  const store = storeOf(db);
+  if (!conn.objectStoreNames.contains(store)) conn.createObjectStore(store);
+  if (conn.objectStoreNames.contains('ledger')) return;
+  const ledger = conn.createObjectStore('ledger');
+  tx.objectStore(store).openCursor().onsuccess = (ev) => {
+    const c = ev.target.result;
+    if (!c) return;
+    ledger.put({ key: String(c.key), bytes: weight(c.value), used: 0 }, String(c.key));
+    c.continue();
+  };
 }
+const storeOf = (db) => KNOWN.find((k) => k.db === db)?.store ?? db;
+// A transaction's outcome: its requests' results once it has committed, not
+// at their success events (code awaiting them resumes inside that event's
+// task, and a worker then computes for seconds before its next yield while
+// the transaction stays open, stalling every other worker's write).
 function finished(tx) {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
@@ -56,8 +78,6 @@ function finished(tx) {
     tx.onabort = () => reject(tx.error);
   });
 }
-const ledgerKey = (db, store, key) => JSON.stringify([db, store, key]);
-const ledger = () => open(LEDGER, ['entries', 'settings']);
 
 // What an entry weighs: its text, or its typed arrays and text fields.
 function weight(value) {
@@ -72,140 +92,86 @@ function weight(value) {
   return bytes;
 }
 
-// Until a ledger has counted what is already kept (an older page's entries),
-// record those as least recently used, so they count against the budget too.
-// Entries the ledger already has are left as they are; a scan cut short (a
-// closed tab) runs again next time, as the flag is written last.
-async function counted(conn) {
-  try {
-    if (await done(conn.transaction('settings').objectStore('settings').get('counted'))) return conn;
-  } catch {
-    return conn;
-  }
-  for (const [db, store] of KNOWN) {
-    try {
-      const source = await open(db, [store]);
-      const entries = [];
-      await new Promise((resolve, reject) => {
-        const req = source.transaction(store).objectStore(store).openCursor();
-        req.onsuccess = () => {
-          const c = req.result;
-          if (!c) return resolve();
-          entries.push({ db, store, key: String(c.key), bytes: weight(c.value), used: 0 });
-          c.continue();
-        };
-        req.onerror = () => reject(req.error);
-      });
-      const tx = conn.transaction('entries', 'readwrite');
-      const ledgerEntries = tx.objectStore('entries');
-      for (const e of entries) {
-        const k = ledgerKey(e.db, e.store, e.key);
-        ledgerEntries.get(k).onsuccess = (ev) => {
-          if (ev.target.result === undefined) ledgerEntries.put(e, k);
-        };
-      }
-      await finished(tx);
-    } catch (e) {
-      console.warn(`upbringing: could not count what ${db} keeps`, e);
-    }
-  }
-  try {
-    const tx = conn.transaction('settings', 'readwrite');
-    tx.objectStore('settings').put(true, 'counted');
-    await finished(tx);
-  } catch (e) {
-    console.warn('upbringing: could not mark the storage ledger counted', e);
-  }
-  return conn;
-}
-
 async function quota() {
   try {
-    const q = await done((await ledger()).transaction('settings').objectStore('settings').get('quota'));
-    return Number.isFinite(q) && q >= 0 ? q : DEFAULT_QUOTA;
+    const tx = (await open(SETTINGS)).transaction('settings');
+    const req = tx.objectStore('settings').get('quota');
+    await finished(tx);
+    return Number.isFinite(req.result) && req.result >= 0 ? req.result : DEFAULT_QUOTA;
   } catch {
     return DEFAULT_QUOTA;
   }
 }
 
+// Every ledger record, with its database: [{ db, key, bytes, used, evictable }].
 async function entries() {
-  return (await done((await ledger()).transaction('entries').objectStore('entries').getAll())) ?? [];
-}
-
-async function remove(e) {
-  try {
-    await done((await open(e.db, [e.store])).transaction(e.store, 'readwrite').objectStore(e.store).delete(e.key));
-  } finally {
-    await done((await ledger()).transaction('entries', 'readwrite').objectStore('entries').delete(ledgerKey(e.db, e.store, e.key)));
+  const all = [];
+  for (const k of KNOWN) {
+    const tx = (await open(k.db)).transaction('ledger');
+    const req = tx.objectStore('ledger').getAll();
+    await finished(tx);
+    for (const e of req.result ?? []) all.push({ ...e, db: k.db, evictable: k.evictable });
   }
+  return all;
 }
 
-// Delete least recently used entries (never `keep`) until at most `limit` bytes remain.
+// An entry and its record, deleted together.
+async function remove(db, key) {
+  const store = storeOf(db);
+  const tx = (await open(db)).transaction([store, 'ledger'], 'readwrite');
+  tx.objectStore(store).delete(key);
+  tx.objectStore('ledger').delete(key);
+  await finished(tx);
+}
+
+// Delete least recently used checkpoints (never `keep`: [db, key]) until at
+// most `limit` bytes remain or none is left; returns what remains.
 async function evict(limit, keep) {
   const all = await entries();
   let total = all.reduce((s, e) => s + e.bytes, 0);
-  all.sort((a, b) => a.used - b.used);
-  for (const e of all) {
+  const candidates = all.filter((e) => e.evictable && !(keep && e.db === keep[0] && e.key === keep[1]));
+  candidates.sort((a, b) => a.used - b.used);
+  for (const e of candidates) {
     if (total <= limit) break;
-    if (ledgerKey(e.db, e.store, e.key) === keep) continue;
-    await remove(e);
+    await remove(e.db, e.key);
     total -= e.bytes;
   }
   return total;
 }
 
-async function record(db, store, key, bytes) {
-  const tx = (await ledger()).transaction('entries', 'readwrite');
-  tx.objectStore('entries').put({ db, store, key, bytes, used: Date.now() }, ledgerKey(db, store, key));
-  await finished(tx);
-}
-
 export async function idb_get(db, store, key) {
-  let value;
   try {
-    value = await done((await open(db, [store])).transaction(store).objectStore(store).get(key));
+    // Read-write: marking it used now (the last to be evicted) commits with
+    // the read, and only if the value is there.
+    const tx = (await open(db)).transaction([store, 'ledger'], 'readwrite');
+    const req = tx.objectStore(store).get(key);
+    req.onsuccess = () => {
+      if (req.result === undefined) return;
+      const ledger = tx.objectStore('ledger');
+      ledger.get(key).onsuccess = (ev) => {
+        const e = ev.target.result ?? { key, bytes: weight(req.result) };
+        ledger.put({ ...e, used: Date.now() }, key);
+      };
+    };
+    await finished(tx);
+    return req.result ?? null;
   } catch (e) {
     console.warn(`upbringing: could not read from ${db}`, e);
     return null;
   }
-  if (value !== null) {
-    // Used now: the last to be evicted. Best effort: a ledger that fails
-    // costs the order of eviction, never the value.
-    try {
-      const tx = (await ledger()).transaction('entries', 'readwrite');
-      const entries = tx.objectStore('entries');
-      const k = ledgerKey(db, store, key);
-      entries.get(k).onsuccess = (ev) => {
-        const e = ev.target.result ?? { db, store, key, bytes: weight(value) };
-        entries.put({ ...e, used: Date.now() }, k);
-      };
-      // Committed before the caller goes on (see `done`).
-      await finished(tx);
-    } catch (e) {
-      console.warn('upbringing: could not update the storage ledger', e);
-    }
-  }
-  return value;
 }
 
 // Keep `value` under `key`; returns "" when kept, else why not (for the page to say).
 export async function idb_put(db, store, key, value) {
   const bytes = weight(value);
-  const k = ledgerKey(db, store, key);
   const limit = await quota();
   if (bytes > limit) return `it needs ${mb(bytes)} and this browser keeps at most ${mb(limit)}`;
-  // In the ledger first, as used now: eviction elsewhere (the page or the
-  // worker) then never picks the value being written.
-  try {
-    await record(db, store, key, bytes);
-  } catch (e) {
-    console.warn('upbringing: could not update the storage ledger', e);
-  }
   // Kept only once the transaction commits: browsers check quota there,
   // not when the request is made (some also throw at once).
   const put = async () => {
-    const tx = (await open(db, [store])).transaction(store, 'readwrite');
+    const tx = (await open(db)).transaction([store, 'ledger'], 'readwrite');
     tx.objectStore(store).put(value, key);
+    tx.objectStore('ledger').put({ key, bytes, used: Date.now() }, key);
     await finished(tx);
   };
   const full = (e) => e?.name === 'QuotaExceededError';
@@ -214,9 +180,10 @@ export async function idb_put(db, store, key, value) {
     await put();
   } catch (e) {
     if (full(e)) {
-      // The browser's own limit (disk, origin quota): make room, try once more.
+      // The browser's own limit (disk, origin quota): make room among the
+      // checkpoints, try once more.
       try {
-        await evict(0, k);
+        await evict(0, [db, key]);
         await put();
       } catch (again) {
         why = full(again) ? "this browser's storage is full" : `this browser refused to store it (${again?.name ?? again})`;
@@ -225,15 +192,20 @@ export async function idb_put(db, store, key, value) {
       why = `this browser refused to store it (${e?.name ?? e})`;
     }
   }
+  if (why) {
+    console.warn(`upbringing: could not keep in ${db}: ${why}`);
+    return why;
+  }
   try {
-    if (why) {
+    // What is left over the budget once every other checkpoint has gone is
+    // kept results: then this entry is not kept either (it stays on screen).
+    if ((await evict(limit, [db, key])) > limit) {
+      await remove(db, key);
+      why = `the results already kept in this browser take its budget (${mb(limit)}): clear stored data or raise the budget to keep more`;
       console.warn(`upbringing: could not keep in ${db}: ${why}`);
-      await done((await ledger()).transaction('entries', 'readwrite').objectStore('entries').delete(k));
-    } else {
-      await evict(limit, k);
     }
   } catch (e) {
-    console.warn('upbringing: could not update the storage ledger', e);
+    console.warn('upbringing: could not make room within the budget', e);
   }
   return why;
 }
@@ -251,10 +223,10 @@ export async function idb_usage() {
   }
 }
 
-// Set the budget (bytes) and evict down to it.
+// Set the budget (bytes) and evict checkpoints down to it.
 export async function idb_set_quota(bytes) {
   try {
-    const tx = (await ledger()).transaction('settings', 'readwrite');
+    const tx = (await open(SETTINGS)).transaction('settings', 'readwrite');
     tx.objectStore('settings').put(bytes, 'quota');
     await finished(tx);
     await evict(bytes, null);
@@ -263,18 +235,16 @@ export async function idb_set_quota(bytes) {
   }
 }
 
-// Empty every store the app keeps entries in, and the ledger (the budget stays).
+// Empty every store the app keeps entries in, with its ledger (the budget stays).
 export async function idb_clear() {
-  for (const [db, store] of KNOWN) {
+  for (const { db, store } of KNOWN) {
     try {
-      await done((await open(db, [store])).transaction(store, 'readwrite').objectStore(store).clear());
+      const tx = (await open(db)).transaction([store, 'ledger'], 'readwrite');
+      tx.objectStore(store).clear();
+      tx.objectStore('ledger').clear();
+      await finished(tx);
     } catch (e) {
       console.warn(`upbringing: could not clear ${db}`, e);
     }
-  }
-  try {
-    await done((await ledger()).transaction('entries', 'readwrite').objectStore('entries').clear());
-  } catch (e) {
-    console.warn('upbringing: could not clear the storage ledger', e);
   }
 }

@@ -1,6 +1,7 @@
 //! IndexedDB under one budget (see `idb.js`): what the page and its worker
 //! keep between visits. Each caller names its own database and store; the
-//! least recently used entries go first when the budget is full.
+//! least recently used checkpoints go first when the budget is full, and
+//! kept results only when the visitor clears them.
 
 use wasm_bindgen::prelude::*;
 
@@ -26,9 +27,9 @@ pub async fn get(db: &str, store: &str, key: &str) -> Option<JsValue> {
 }
 
 /// Keep `value` (anything structured clone takes) under `key`, evicting the
-/// least recently used entries beyond the budget. `Err` says why it was not
-/// kept (too big for the budget, the browser's storage full, refused); the
-/// caller carries on without it.
+/// least recently used checkpoints beyond the budget. `Err` says why it was
+/// not kept (too big for the budget, kept results fill it, the browser's
+/// storage full, refused); the caller carries on without it.
 pub async fn put(db: &str, store: &str, key: &str, value: JsValue) -> Result<(), String> {
     match put_raw(db, store, key, value).await.as_string() {
         Some(why) if !why.is_empty() => Err(why),
@@ -60,7 +61,7 @@ pub async fn usage() -> Usage {
     }
 }
 
-/// Set the budget and evict down to it.
+/// Set the budget and evict checkpoints down to it.
 pub async fn set_quota(bytes: f64) {
     set_quota_raw(bytes).await;
 }

@@ -1268,7 +1268,7 @@ mod page {
                     data-entries={u.entries.to_string()} data-quota={u.quota.to_string()}>
                     <h2>{ "Kept in this browser" }</h2>
                     <p>{ format!(
-                        "{} of at most {} ({} entries): results you trained and trained phases, so a refresh shows them and a rerun skips what it has. The least recently used go first when it is full.",
+                        "{} of at most {} ({} entries): results you trained and trained phases, so a refresh shows them and a rerun skips what it has. When it is full the least recently used trained phases go first; results go only when you clear them (new ones that do not fit are not kept).",
                         mb(u.bytes), mb(u.quota), u.entries
                     ) }</p>
                     <label>{ "Keep at most " }
