@@ -223,8 +223,14 @@ await check('playground: cells open transcripts; curves draw; edits refuse bad v
   const verdicts = await page.$$eval('#transcripts tr td.verdict', (t) => t.map((x) => x.textContent));
   assert.ok(verdicts.length >= 5, `${verdicts.length} transcripts`);
   assert.ok(verdicts.every((v) => /solved|gamed|mistake|neither|abandoned/.test(v)), JSON.stringify(verdicts));
-  // Training curves: one line per regime, read off the precomputed logs.
-  assert.equal(await page.$$eval('#curve-chart polyline.series', (l) => l.length), regimes.length);
+  // Training curves, read off the precomputed logs: the rl episodes' gaming
+  // for every regime with rl (all but the pretrained-only baseline), the
+  // loss for every regime.
+  assert.equal(await page.$$eval('#curve-chart polyline.series', (l) => l.length), regimes.filter((r) => r !== 'pretrained only').length);
+  await page.click('button.metric[data-series="loss"]');
+  await page
+    .waitForFunction((n) => document.querySelectorAll('#curve-chart polyline.series').length === n, regimes.length, { timeout: 10_000 })
+    .catch(() => assert.fail('one loss curve per regime'));
   await page.hover('#curve-chart', { position: { x: 300, y: 100 } });
   assert.match(await page.textContent('#curve-readout'), /step \d+/);
   // Edits: a refused one says why and changes nothing; an accepted one goes in the link.
@@ -766,7 +772,9 @@ await check('embed: compact, a result at once without any run, no sideways scrol
   results.runs.embed = { msToFirstResult };
   console.log('     ' + JSON.stringify(results.runs.embed));
   assert.deepEqual(await page.$$eval('#heatmap th.regime', (r) => r.map((x) => x.textContent)), ['control', 'coupled']);
-  assert.match(await page.textContent('#takeaway'), /coupled gamed the grader least .* control most/);
+  // The headline reads the new trick, which nothing games in the flagship's
+  // world: it names the least and the most, whichever they are.
+  assert.match(await page.textContent('#takeaway'), /never trained after pretraining, .* (control|coupled) gamed the grader least \(\d+% ± \d+%\) and (control|coupled) most/);
   assert.equal(await page.textContent('#run'), 'Run it live');
   assert.equal(await page.$('#design'), null, 'no designer in an embed');
   assert.equal(await page.$('#demo-line'), null, 'no warm-up demo in an embed');
@@ -982,6 +990,7 @@ await check('deploys: a tab opened before a deploy keeps working after it (scrip
   const tmp = await mkdtemp(join(tmpdir(), 'upbringing-deploys-'));
   const keep = (site) => execFileSync(join(root, 'scripts', 'keep-versions'), [join(tmp, 'store'), site]);
   let site;
+  let bare;
   try {
     const [before, after] = [join(tmp, 'before'), join(tmp, 'after')];
     await cp(dist, before, { recursive: true });
@@ -993,9 +1002,8 @@ await check('deploys: a tab opened before a deploy keeps working after it (scrip
     await rename(join(after, 'v', old), join(after, 'v', next));
     await writeFile(join(after, 'index.html'), oldIndex.replace(`v/${old}/`, `v/${next}/`));
     // Deployed as is, the next version leaves the old tab's worker behind.
-    const bare = await serveDist(after);
+    bare = await serveDist(after);
     assert.equal((await fetch(`${bare.base}v/${old}/worker.js`)).status, 404);
-    bare.server.close();
     keep(after);
     // The old tab: its page came before the deploy, everything it fetches after.
     const served = new Set();
@@ -1017,6 +1025,7 @@ await check('deploys: a tab opened before a deploy keeps working after it (scrip
     assert.deepEqual(errors, []);
     await page.close();
   } finally {
+    bare?.server.close();
     site?.server.close();
     await rm(tmp, { recursive: true, force: true });
   }

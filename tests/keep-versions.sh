@@ -26,13 +26,16 @@ site bbbb "$work/b" && "$keep" "$store" "$work/b" >/dev/null
 [[ "$(cat "$work/b/v/aaaa/worker.js")" == "worker of aaaa" ]] || fail "the earlier version is not beside the new one"
 [[ ! -e "$work/b/v/aaaa/.live" && ! -e "$work/b/v/bbbb/.live" ]] || fail "stamps leaked into the site"
 
-# Not live for 40 days: dropped at the next deploy; the live one never is.
-touch -d '40 days ago' "$store/aaaa/.live" "$store/bbbb/.live"
+# Not live for 40 days: dropped at the next deploy. The version that deploy
+# replaces was live until then, however long ago it was deployed: kept.
+touch -d '40 days ago' "$store/aaaa/.live"
+touch -d '39 days ago' "$store/bbbb/.live"
+mkdir -p "$store/zzzz.partial"
 site cccc "$work/c"
 out="$("$keep" "$store" "$work/c" 30 8)"
 [[ ! -e "$work/c/v/aaaa" && ! -e "$store/aaaa" ]] || fail "a version 40 days gone was kept: $out"
-# bbbb was live until this deploy, but its stamp says 40 days: dropped too.
-[[ ! -e "$work/c/v/bbbb" ]] || fail "the aged stamp was not read"
+[[ -e "$work/c/v/bbbb/worker.js" ]] || fail "the version just replaced was dropped: $out"
+[[ ! -e "$store/zzzz.partial" ]] || fail "a copy cut short stayed in the store"
 [[ -e "$work/c/v/cccc/worker.js" ]] || fail "the live version went missing"
 
 # At most MOST earlier versions, newest first.
@@ -40,7 +43,8 @@ for v in d1 d2 d3; do
   site "$v" "$work/$v" && "$keep" "$store" "$work/$v" 30 1 >/dev/null
   sleep 0.01
 done
-[[ -e "$work/d3/v/d2" && ! -e "$work/d3/v/d1" && ! -e "$work/d3/v/cccc" ]] || fail "MOST=1 kept $(ls "$work/d3/v")"
+[[ -e "$work/d3/v/d2" && ! -e "$work/d3/v/d1" && ! -e "$work/d3/v/cccc" && ! -e "$work/d3/v/bbbb" ]] ||
+  fail "MOST=1 kept $(ls "$work/d3/v")"
 
 # A site that names no version is refused, saying why.
 mkdir -p "$work/bad" && echo '<html><head></head></html>' >"$work/bad/index.html"

@@ -60,4 +60,4 @@ if (engines.size !== 1) throw new Error(`prefixes of several engine builds: ${[.
 prefixes.sort();
 const sortedHashes = Object.fromEntries(Object.entries(hashes).sort());
 await writeFile(join(out, 'manifest.json'), JSON.stringify({ engine: [...engines][0], backend: 'flex', seeds: SEEDS, prefixes, hashes: sortedHashes }, null, 2) + '\n');
-console.log(`wrote ${prefixes.length} prefixes to ${out}: ${(gzipped / 1048576).toFixed(2)} MB gzipped`);
+console.log(`wrote ${prefixes.length} prefixes to ${out}: ${(gzipped / 1048576).toFixed(2)} MiB gzipped`);

@@ -44,9 +44,15 @@ const actor = async (idbUrl, seed, ops, refuseSome) => {
 // In a page: run an actor there and one in a module worker, together.
 const pageAndWorker = async ([idbUrl, seed, ops, actorSource]) => {
   const source = `const actor = ${actorSource};
-    onmessage = async (e) => postMessage(await actor(...e.data));`;
+    onmessage = async (e) => {
+      try { postMessage({ kept: await actor(...e.data) }); } catch (err) { postMessage({ error: String(err) }); }
+    };`;
   const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
-  const inWorker = new Promise((res) => { worker.onmessage = (e) => res(e.data); });
+  // A worker that fails (to load, or in its work) fails the check, never hangs it.
+  const inWorker = new Promise((res, rej) => {
+    worker.onmessage = (e) => (e.data.error ? rej(new Error(`worker: ${e.data.error}`)) : res(e.data.kept));
+    worker.onerror = (e) => rej(new Error(`worker: ${e.message}`));
+  });
   worker.postMessage([idbUrl, seed + 1, ops, true]);
   const actorHere = (0, eval)(`(${actorSource})`);
   const [a, b] = await Promise.all([actorHere(idbUrl, seed, ops, false), inWorker]);

@@ -39,7 +39,7 @@ function open(db) {
       req.onblocked = () => console.warn(`upbringing: ${db} waits for an older tab of this page to close`);
       req.onsuccess = () => {
         const conn = req.result;
-        // Let "clear" or a newer page's upgrade close us instead of blocking.
+        // Let a newer page's upgrade close us instead of blocking.
         conn.onversionchange = () => { conn.close(); opened.delete(db); };
         resolve(conn);
       };
@@ -52,7 +52,7 @@ function open(db) {
 // recently used, in the same upgrade transaction.
 function upgrade(db, conn, tx) {
   if (db === SETTINGS) {
-    for (const s of ['entries', 'settings']) if (!conn.objectStoreNames.contains(s)) conn.createObjectStore(s);
+    if (!conn.objectStoreNames.contains('settings')) conn.createObjectStore('settings');
     return;
   }
   const store = storeOf(db);
@@ -74,7 +74,8 @@ const storeOf = (db) => KNOWN.find((k) => k.db === db)?.store ?? db;
 function finished(tx) {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
+    // While a request's error event is dispatched, tx.error is still null.
+    tx.onerror = (ev) => reject(ev.target.error ?? tx.error);
     tx.onabort = () => reject(tx.error);
   });
 }
@@ -115,12 +116,18 @@ async function entries() {
   return all;
 }
 
-// An entry and its record, deleted together.
-async function remove(db, key) {
+// An entry and its record, deleted together, if its record still says it
+// was last used at `used` (another tab or worker may have written or read
+// it since the caller looked).
+async function remove(db, key, used) {
   const store = storeOf(db);
   const tx = (await open(db)).transaction([store, 'ledger'], 'readwrite');
-  tx.objectStore(store).delete(key);
-  tx.objectStore('ledger').delete(key);
+  const ledger = tx.objectStore('ledger');
+  ledger.get(key).onsuccess = (ev) => {
+    if (ev.target.result?.used !== used) return;
+    tx.objectStore(store).delete(key);
+    ledger.delete(key);
+  };
   await finished(tx);
 }
 
@@ -133,7 +140,7 @@ async function evict(limit, keep) {
   candidates.sort((a, b) => a.used - b.used);
   for (const e of candidates) {
     if (total <= limit) break;
-    await remove(e.db, e.key);
+    await remove(e.db, e.key, e.used);
     total -= e.bytes;
   }
   return total;
@@ -141,18 +148,15 @@ async function evict(limit, keep) {
 
 export async function idb_get(db, store, key) {
   try {
-    // Read-write: marking it used now (the last to be evicted) commits with
-    // the read, and only if the value is there.
-    const tx = (await open(db)).transaction([store, 'ledger'], 'readwrite');
+    return await getMarkingUsed(db, store, key);
+  } catch (e) {
+    // Marking it used can fail (a full disk refuses the write); the value
+    // need not.
+    console.warn(`upbringing: could not mark an entry of ${db} used`, e);
+  }
+  try {
+    const tx = (await open(db)).transaction(store);
     const req = tx.objectStore(store).get(key);
-    req.onsuccess = () => {
-      if (req.result === undefined) return;
-      const ledger = tx.objectStore('ledger');
-      ledger.get(key).onsuccess = (ev) => {
-        const e = ev.target.result ?? { key, bytes: weight(req.result) };
-        ledger.put({ ...e, used: Date.now() }, key);
-      };
-    };
     await finished(tx);
     return req.result ?? null;
   } catch (e) {
@@ -161,17 +165,50 @@ export async function idb_get(db, store, key) {
   }
 }
 
+// Read-write: marking it used now (the last to be evicted) commits with the
+// read, and only if the value is there.
+async function getMarkingUsed(db, store, key) {
+  const tx = (await open(db)).transaction([store, 'ledger'], 'readwrite');
+  const req = tx.objectStore(store).get(key);
+  req.onsuccess = () => {
+    if (req.result === undefined) return;
+    const ledger = tx.objectStore('ledger');
+    ledger.get(key).onsuccess = (ev) => {
+      const e = ev.target.result ?? { key, bytes: weight(req.result) };
+      ledger.put({ ...e, used: Date.now() }, key);
+    };
+  };
+  await finished(tx);
+  return req.result ?? null;
+}
+
 // Keep `value` under `key`; returns "" when kept, else why not (for the page to say).
 export async function idb_put(db, store, key, value) {
   const bytes = weight(value);
   const limit = await quota();
   if (bytes > limit) return `it needs ${mb(bytes)} and this browser keeps at most ${mb(limit)}`;
+  // Kept results are never evicted: what does not fit beside them is not
+  // written (writing first would replace a kept value, then delete it).
+  let results = 0;
+  try {
+    results = (await entries())
+      .filter((e) => !e.evictable && !(e.db === db && e.key === key))
+      .reduce((sum, e) => sum + e.bytes, 0);
+  } catch (e) {
+    console.warn('upbringing: could not read the storage ledger', e);
+  }
+  if (results + bytes > limit) {
+    const why = resultsFill(limit);
+    console.warn(`upbringing: could not keep in ${db}: ${why}`);
+    return why;
+  }
   // Kept only once the transaction commits: browsers check quota there,
   // not when the request is made (some also throw at once).
+  const used = Date.now();
   const put = async () => {
     const tx = (await open(db)).transaction([store, 'ledger'], 'readwrite');
     tx.objectStore(store).put(value, key);
-    tx.objectStore('ledger').put({ key, bytes, used: Date.now() }, key);
+    tx.objectStore('ledger').put({ key, bytes, used }, key);
     await finished(tx);
   };
   const full = (e) => e?.name === 'QuotaExceededError';
@@ -197,11 +234,13 @@ export async function idb_put(db, store, key, value) {
     return why;
   }
   try {
-    // What is left over the budget once every other checkpoint has gone is
-    // kept results: then this entry is not kept either (it stays on screen).
-    if ((await evict(limit, [db, key])) > limit) {
-      await remove(db, key);
-      why = `the results already kept in this browser take its budget (${mb(limit)}): clear stored data or raise the budget to keep more`;
+    // Over the budget once every other checkpoint has gone: results kept
+    // meanwhile by another tab or worker. A checkpoint then goes too; a
+    // result stays (the budget is overshot until the visitor clears).
+    const evictable = KNOWN.find((k) => k.db === db)?.evictable ?? true;
+    if ((await evict(limit, [db, key])) > limit && evictable) {
+      await remove(db, key, used);
+      why = resultsFill(limit);
       console.warn(`upbringing: could not keep in ${db}: ${why}`);
     }
   } catch (e) {
@@ -211,6 +250,8 @@ export async function idb_put(db, store, key, value) {
 }
 
 const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+const resultsFill = (limit) =>
+  `the results already kept in this browser take its budget (${mb(limit)}): clear stored data or raise the budget to keep more`;
 
 // What is kept, in all: { bytes, entries, quota }.
 export async function idb_usage() {

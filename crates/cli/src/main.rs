@@ -99,8 +99,9 @@ enum Command {
         results: std::path::PathBuf,
         #[arg(long)]
         markdown: bool,
-        /// Test the default experiment's pre-registered plan on these results
-        /// (paired over seeds, Holm-corrected; see docs/analysis-plan.md).
+        /// Test the results' own pre-registered plan on them (their preset's,
+        /// else the pretraining world's; paired over seeds, Holm-corrected;
+        /// see docs/flagship-plan.md and docs/analysis-plan.md).
         #[arg(long)]
         plan: bool,
         /// Compare two regimes, paired over seeds, on every condition.
@@ -113,10 +114,11 @@ enum Command {
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
     },
-    /// Print a pre-registered analysis plan (Markdown): the default
-    /// experiment's, another preset's that has one, or a shipped sweep's.
+    /// Print a pre-registered analysis plan (Markdown): the flagship's (the
+    /// default), another preset's that has one, or a shipped sweep's.
     Plan {
-        /// A preset with a plan of its own (capability-world, capability-world-equal-steps, rivals).
+        /// A preset with a plan of its own (default, pretraining-world, capability-world,
+        /// capability-world-equal-steps, rivals).
         #[arg(long, conflicts_with = "sweep")]
         preset: Option<String>,
         /// A shipped sweep (see `upbringing presets`).
@@ -366,7 +368,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let name = preset.unwrap_or_else(|| "default".into());
             let plan = analysis::plan_for(&name).ok_or_else(|| {
                 format!(
-                    "no pre-registered plan for {name:?} (default, flagship, capability-world, \
+                    "no pre-registered plan for {name:?} (default, pretraining-world, capability-world, \
                          capability-world-equal-steps, rivals)"
                 )
             })?;
