@@ -446,6 +446,16 @@ await check('playground: every regime trains and is scored in the browser (CPU f
   // The quick preset has 19 distinct trained prefixes; the edit replaces
   // one, and the other 18 come back.
   assert.equal(reused, 18, again);
+  // Kept results are the backend's that trained them: on WebGPU the CPU's do
+  // not stand in (looked up once the device is up), and on the CPU they do.
+  const link = page.url();
+  await page.goto(link.replace('backend=cpu', 'backend=webgpu'));
+  await page.waitForSelector('#backend[data-kind="wgpu"]', { timeout: 120_000 });
+  await page.waitForTimeout(3000);
+  assert.doesNotMatch(await page.$eval('#provenance', (p) => p.textContent).catch(() => ''), /trained in this browser earlier/);
+  await page.goto(link);
+  await page.waitForFunction(() => /trained in this browser earlier/.test(document.querySelector('#provenance')?.textContent ?? ''), null, { timeout: 30_000 })
+    .catch(() => assert.fail('the CPU fallback finds its own kept results again'));
   assert.deepEqual(errors, [], 'console errors');
   await page.close();
 });

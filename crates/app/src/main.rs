@@ -137,6 +137,12 @@ mod page {
         respawns: u32,
     }
 
+    /// Where results of a spec (its `results_key`) trained on `kind` are
+    /// kept in this browser.
+    fn stored_key(kind: BackendKind, results_key: &str) -> String {
+        format!("{}/{results_key}", kind.name())
+    }
+
     /// Files in `web/precomputed/`, made by the CLI (see README): fetched
     /// for every visit. An exercise fetches its own sources besides.
     const PRECOMPUTED: [&str; 2] = ["default", "quick"];
@@ -310,6 +316,8 @@ mod page {
                         // reads: each worker compiles its wasm (seconds of
                         // CPU), which at Run would slow the first units.
                         self.grow_pool(ctx, &self.playground.run_spec(), false);
+                        // Stored results are kept per backend: now known.
+                        self.look_up_stored(ctx);
                     }
                     None
                 }
@@ -399,7 +407,7 @@ mod page {
                     None
                 }
                 Msg::Stored(key, json) => {
-                    if key == self.playground.run_spec().results_key()
+                    if Some(&key) == self.kept_key().as_ref()
                         && let Ok(results) = ExperimentResults::from_json(&json)
                     {
                         Rc::make_mut(&mut self.playground).offer_stored(results);
@@ -1120,6 +1128,7 @@ mod page {
             // one should not stand in for the design's results later.
             if let Some(json) = finished
                 && let Some(key) = self.run_key.take()
+                && let Some(key) = self.state.backend.as_ref().map(|b| stored_key(b.kind, &key))
                 && self
                     .playground
                     .results
@@ -1199,10 +1208,22 @@ mod page {
             set_query("spec", spec.as_deref());
         }
 
+        /// Where this browser keeps results of the experiment as it would
+        /// run now: the spec's key and the backend that trains it (a
+        /// WebGPU run's counts differ in detail from the CPU fallback's, and
+        /// neither stands in for the other). `None` until a worker has a
+        /// device.
+        fn kept_key(&self) -> Option<String> {
+            let kind = self.state.backend.as_ref()?.kind;
+            Some(stored_key(kind, &self.playground.run_spec().results_key()))
+        }
+
         /// Ask this browser's storage for results of the experiment as it
         /// would run now; they replace precomputed ones when found.
         fn look_up_stored(&self, ctx: &Context<Self>) {
-            let key = self.playground.run_spec().results_key();
+            let Some(key) = self.kept_key() else {
+                return; // asked again once the first worker has a device
+            };
             ctx.link().send_future(async move {
                 let json = store::load(&key).await.unwrap_or_default();
                 Msg::Stored(key, json)
