@@ -16,18 +16,15 @@ fn git(root: &Path, args: &[&str]) -> Option<String> {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    // Built again when the commit or the staged state changes, and where
-    // git itself could not answer (not installed, or refusing the folder)
-    // at the next commit, so a blank stamp does not outlive it.
-    let dot_git = root.join(".git");
-    if dot_git.is_dir() {
-        for file in ["HEAD", "index"] {
-            println!("cargo:rerun-if-changed={}", dot_git.join(file).display());
-        }
-    }
+    // Built again when the commit or the staged state changes; where git
+    // itself could not answer (not installed, or refusing the folder), the
+    // checkout's own .git is watched, so a blank stamp does not outlive the
+    // next commit.
     println!("cargo:rerun-if-env-changed=PATH");
-    if let Some(dir) = git(&root, &["rev-parse", "--absolute-git-dir"]) {
-        let dir = Path::new(&dir);
+    let dir = git(&root, &["rev-parse", "--absolute-git-dir"])
+        .map(std::path::PathBuf::from)
+        .or_else(|| Some(root.join(".git")).filter(|d| d.is_dir()));
+    if let Some(dir) = dir {
         for file in ["HEAD", "index", "packed-refs"] {
             println!("cargo:rerun-if-changed={}", dir.join(file).display());
         }

@@ -55,7 +55,7 @@ function upgrade(db, conn, tx) {
     if (!conn.objectStoreNames.contains('settings')) conn.createObjectStore('settings');
     return;
   }
-  const store = storeOf(db);
+  const { store } = known(db);
   if (!conn.objectStoreNames.contains(store)) conn.createObjectStore(store);
   if (conn.objectStoreNames.contains('ledger')) return;
   const ledger = conn.createObjectStore('ledger');
@@ -66,7 +66,8 @@ function upgrade(db, conn, tx) {
     c.continue();
   };
 }
-const storeOf = (db) => KNOWN.find((k) => k.db === db)?.store ?? db;
+// A database's entry in KNOWN (one of another name: its own store, evictable).
+const known = (db) => KNOWN.find((k) => k.db === db) ?? { db, store: db, evictable: true };
 // A transaction's outcome: its requests' results once it has committed, not
 // at their success events (code awaiting them resumes inside that event's
 // task, and a worker then computes for seconds before its next yield while
@@ -120,7 +121,7 @@ async function entries() {
 // was last used at `used` (another tab or worker may have written or read
 // it since the caller looked).
 async function remove(db, key, used) {
-  const store = storeOf(db);
+  const { store } = known(db);
   const tx = (await open(db)).transaction([store, 'ledger'], 'readwrite');
   const ledger = tx.objectStore('ledger');
   ledger.get(key).onsuccess = (ev) => {
@@ -197,11 +198,7 @@ export async function idb_put(db, store, key, value) {
   } catch (e) {
     console.warn('upbringing: could not read the storage ledger', e);
   }
-  if (results + bytes > limit) {
-    const why = resultsFill(limit);
-    console.warn(`upbringing: could not keep in ${db}: ${why}`);
-    return why;
-  }
+  if (results + bytes > limit) return refuse(db, resultsFill(limit));
   // Kept only once the transaction commits: browsers check quota there,
   // not when the request is made (some also throw at once).
   const used = Date.now();
@@ -229,27 +226,27 @@ export async function idb_put(db, store, key, value) {
       why = `this browser refused to store it (${e?.name ?? e})`;
     }
   }
-  if (why) {
-    console.warn(`upbringing: could not keep in ${db}: ${why}`);
-    return why;
-  }
+  if (why) return refuse(db, why);
   try {
     // Over the budget once every other checkpoint has gone: results kept
     // meanwhile by another tab or worker. A checkpoint then goes too; a
     // result stays (the budget is overshot until the visitor clears).
-    const evictable = KNOWN.find((k) => k.db === db)?.evictable ?? true;
-    if ((await evict(limit, [db, key])) > limit && evictable) {
+    if ((await evict(limit, [db, key])) > limit && known(db).evictable) {
       await remove(db, key, used);
-      why = resultsFill(limit);
-      console.warn(`upbringing: could not keep in ${db}: ${why}`);
+      return refuse(db, resultsFill(limit));
     }
   } catch (e) {
     console.warn('upbringing: could not make room within the budget', e);
   }
-  return why;
+  return '';
 }
 
 const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+// Why an entry was not kept, said to the console and returned for the page.
+function refuse(db, why) {
+  console.warn(`upbringing: could not keep in ${db}: ${why}`);
+  return why;
+}
 const resultsFill = (limit) =>
   `the results already kept in this browser take its budget (${mb(limit)}): clear stored data or raise the budget to keep more`;
 

@@ -292,7 +292,8 @@ mod page {
                 worker_memory: f64::NAN,
                 respawns: 0,
             };
-            app.look_up_stored(ctx);
+            // Kept results are looked up once the first worker has a device
+            // (they are kept per backend).
             refresh_storage(ctx);
             if let Some(name) = app.state.settings.sweep.clone() {
                 ctx.link().send_message(Msg::OpenSweep(Some(name)));
